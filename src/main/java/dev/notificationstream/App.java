@@ -1,0 +1,73 @@
+package dev.notificationstream;
+
+import dev.notificationstream.config.Config;
+import dev.notificationstream.db.Database;
+import dev.notificationstream.db.NotificationStore;
+import dev.notificationstream.feed.ChangeFeed;
+import dev.notificationstream.feed.Hub;
+import dev.notificationstream.web.EventFormat;
+import dev.notificationstream.web.Routes;
+import jakarta.servlet.ServletContextEvent;
+import jakarta.servlet.ServletContextListener;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * The whole application, wired by hand: configuration, database, the ChangeFeed and hub (when SSE
+ * is on), and the servlets. Declared in web.xml; Tomcat starts it on deploy and stops it on undeploy.
+ */
+public final class App implements ServletContextListener {
+
+    private static final Logger LOG = Logger.getLogger(App.class.getName());
+
+    private Config config;
+    private Database database;
+    private Hub hub;
+    private ChangeFeed feed;
+    private ScheduledExecutorService heartbeats;
+
+    @Override
+    public void contextInitialized(ServletContextEvent event) {
+        config = Config.load();
+        database = Database.open(config.databaseUrl(), config.poolSize());
+        if (config.migrateOnStart()) {
+            database.migrate();
+        }
+        NotificationStore store = new NotificationStore(database.dataSource());
+        EventFormat format = new EventFormat();
+        if (config.sseEnabled()) {
+            hub = new Hub(format, config.writerThreads(), config.queueCapacity());
+            feed = new ChangeFeed(config.listenDatabaseUrl(), store, hub, config.feedSafetySeconds(), config.feedPageSize());
+            feed.start();
+            heartbeats = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-heartbeat").factory());
+            int every = config.heartbeatSeconds();
+            heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), every, every, TimeUnit.SECONDS);
+        }
+        Routes.register(event.getServletContext(), config, database.dataSource(), store, hub, feed, format);
+        LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()
+                + " heartbeatSeconds=" + config.heartbeatSeconds());
+    }
+
+    @Override
+    public void contextDestroyed(ServletContextEvent event) {
+        try {
+            if (feed != null) {
+                feed.stop();
+                heartbeats.shutdownNow();
+                hub.close(config.retryMs(), 5_000);
+            }
+        } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException failed) {
+            LOG.log(Level.WARNING, "stopping the streams failed", failed);
+        } finally {
+            if (database != null) {
+                database.close();
+            }
+        }
+        LOG.info("notification-stream stopped");
+    }
+}

@@ -1,0 +1,139 @@
+package dev.notificationstream.feed;
+
+import dev.notificationstream.db.Page;
+import dev.notificationstream.model.Cursor;
+import dev.notificationstream.model.Notification;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.logging.Logger;
+import java.util.stream.IntStream;
+
+/**
+ * Who is listening: subscribers by user, and all of them for broadcast rows. The ChangeFeed
+ * publishes each page here once; the hub encodes it once and queues each subscriber its share,
+ * never waiting for any of them.
+ */
+public final class Hub {
+
+    private static final Logger LOG = Logger.getLogger(Hub.class.getName());
+
+    private final PageEncoder encoder;
+    private final FanOut fanOut;
+    private final int queueCapacity;
+    private final Map<String, Set<Subscriber>> byUser = new ConcurrentHashMap<>();
+    private final Set<Subscriber> all = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger nextShard = new AtomicInteger();
+    private volatile Cursor latest;
+
+    public Hub(PageEncoder encoder, int writerThreads, int queueCapacity) {
+        this.encoder = encoder;
+        this.fanOut = new FanOut(writerThreads);
+        this.queueCapacity = queueCapacity;
+    }
+
+    /** Starts queueing the user's rows; they are written once the subscriber goes live. */
+    public Subscriber subscribe(String user) {
+        int shard = Math.floorMod(nextShard.getAndIncrement(), fanOut.shards());
+        Subscriber subscriber = new Subscriber(user, shard, queueCapacity, fanOut, this::remove);
+        byUser.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(subscriber);
+        all.add(subscriber);
+        return subscriber;
+    }
+
+    private void remove(Subscriber subscriber, StreamEnd reason) {
+        all.remove(subscriber);
+        byUser.computeIfPresent(subscriber.user, (user, set) -> {
+            set.remove(subscriber);
+            return set.isEmpty() ? null : set;
+        });
+        LOG.fine(() -> "stream ended user=" + subscriber.user + " reason=" + reason);
+    }
+
+    public int activeStreams() {
+        return all.size();
+    }
+
+    /** The cursor of the last complete batch, or null before the first. */
+    public Cursor latest() {
+        return latest;
+    }
+
+    /** Queues each subscriber its rows of the page: its own and the broadcast ones. */
+    public void publish(Page page) {
+        List<Notification> rows = page.rows();
+        if (!rows.isEmpty() && !all.isEmpty()) {
+            EncodedPage encoded = encoder.encode(page);
+            Map<String, int[]> own = new HashMap<>();
+            int[] broadcast = indexRows(rows, own);
+            if (broadcast.length == 0) {
+                own.forEach((user, indexes) -> byUser.getOrDefault(user, Set.of())
+                        .forEach(subscriber -> subscriber.deliver(encoded, indexes)));
+            } else {
+                int[] everyRow = broadcast.length == rows.size() ? null : broadcast;
+                for (Subscriber subscriber : all) {
+                    int[] mine = own.get(subscriber.user);
+                    subscriber.deliver(encoded, mine == null ? everyRow : merge(broadcast, mine));
+                }
+            }
+        }
+        if (!page.more()) {
+            latest = page.next();
+        }
+    }
+
+    /** The broadcast rows' indexes; each recipient's own rows go into {@code own}. */
+    private static int[] indexRows(List<Notification> rows, Map<String, int[]> own) {
+        IntStream.Builder broadcast = IntStream.builder();
+        Map<String, IntStream.Builder> recipients = new HashMap<>();
+        for (int i = 0; i < rows.size(); i++) {
+            String recipient = rows.get(i).recipient();
+            (recipient == null ? broadcast : recipients.computeIfAbsent(recipient, r -> IntStream.builder())).add(i);
+        }
+        recipients.forEach((user, indexes) -> own.put(user, indexes.build().toArray()));
+        return broadcast.build().toArray();
+    }
+
+    private static int[] merge(int[] a, int[] b) {
+        int[] merged = new int[a.length + b.length];
+        int i = 0, j = 0, k = 0;
+        while (i < a.length || j < b.length) {
+            merged[k++] = j == b.length || i < a.length && a[i] < b[j] ? a[i++] : b[j++];
+        }
+        return merged;
+    }
+
+    /** Every live stream gets a heartbeat, or the latest cursor if its own fell behind. */
+    public void heartbeat(int heartbeatSeconds) {
+        Cursor cursor = latest;
+        byte[] cursorFrame = cursor == null ? null : encoder.cursorFrame(cursor);
+        byte[] heartbeat = encoder.heartbeat();
+        // A client that took nothing for two heartbeats is not reading: let it catch up later.
+        long stalledAfter = TimeUnit.SECONDS.toNanos(2L * heartbeatSeconds);
+        for (Subscriber subscriber : all) {
+            subscriber.tick(cursor, cursorFrame, heartbeat, stalledAfter);
+        }
+    }
+
+    /** Tells every stream when to come back, and stops the writers once they have or time is up. */
+    public void close(int retryMs, long waitMillis) throws InterruptedException {
+        for (Subscriber subscriber : all) {
+            // Spread the comeback over the retry interval so a restart is not a stampede.
+            int jittered = retryMs / 2 + ThreadLocalRandom.current().nextInt(retryMs / 2 + 1);
+            subscriber.close(encoder.goodbye(jittered));
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
+        while (!all.isEmpty() && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        for (Subscriber subscriber : all) {
+            subscriber.end(StreamEnd.SHUTDOWN);
+        }
+        fanOut.stop();
+    }
+}

@@ -1,0 +1,13 @@
+package dev.notificationstream.feed;
+
+/** Why a stream ended; the client resumes from its cursor in every case. */
+public enum StreamEnd {
+    /** A write failed or the container reported an error: the client left. */
+    CLIENT_GONE,
+    /** Its queue filled up, or it took nothing for two heartbeats: it catches up from the database instead. */
+    SLOW_CONSUMER,
+    /** The service is stopping; the client was told when to come back. */
+    SHUTDOWN,
+    /** Something on our side failed. */
+    ERROR
+}

@@ -1,0 +1,215 @@
+package dev.notificationstream.feed;
+
+import dev.notificationstream.model.Cursor;
+import dev.notificationstream.model.Snapshot;
+import java.io.IOException;
+import java.util.ArrayDeque;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.BiConsumer;
+
+/**
+ * One open stream: a bounded queue of what it has still to receive, drained by one fan-out writer.
+ * Offering never blocks the ChangeFeed: a full queue ends the stream, and the client catches up
+ * from the database with its cursor. Everything that ends a stream ends it in {@link #end}.
+ */
+public final class Subscriber {
+
+    /** A page's rows for this subscriber; turned into bytes by the writer, not the ChangeFeed. */
+    private record Delivery(EncodedPage page, int[] rows) {}
+
+    /** Queued after a goodbye frame: end the stream once everything before it is written. */
+    private static final Object CLOSE = new Object();
+
+    final String user;
+    final int shard;
+    private final int capacity;
+    private final FanOut fanOut;
+    private final BiConsumer<Subscriber, StreamEnd> onEnd;
+    final AtomicBoolean scheduled = new AtomicBoolean();
+
+    private final ReentrantLock lock = new ReentrantLock();
+    private final ArrayDeque<Object> queue = new ArrayDeque<>();
+    private Sink sink;
+    /** Rows this snapshot saw were sent by the replay; null once live pages can no longer hold any. */
+    private Snapshot replayed;
+    private Cursor lastCursor;
+    private boolean unflushed;
+    private long blockedSinceNanos;
+    private StreamEnd ended;
+
+    Subscriber(String user, int shard, int capacity, FanOut fanOut, BiConsumer<Subscriber, StreamEnd> onEnd) {
+        this.user = user;
+        this.shard = shard;
+        this.capacity = capacity;
+        this.fanOut = fanOut;
+        this.onEnd = onEnd;
+    }
+
+    public String user() {
+        return user;
+    }
+
+    /**
+     * Starts writing: the replay up to {@code replayed} has been sent, so queued and future pages
+     * skip the rows it covered. Returns false when the stream ended meanwhile (its queue overflowed).
+     */
+    public boolean goLive(Sink sink, Snapshot replayed) {
+        lock.lock();
+        try {
+            if (ended != null) {
+                return false;
+            }
+            this.sink = sink;
+            this.replayed = replayed;
+            this.lastCursor = Cursor.at(replayed);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The client can take more: let its writer run. */
+    public void wake() {
+        fanOut.schedule(this);
+    }
+
+    void deliver(EncodedPage page, int[] rows) {
+        offer(new Delivery(page, rows), page.page.more() ? null : page.page.next());
+    }
+
+    /** A heartbeat tick: move a quiet client's cursor, or just show it the connection lives. */
+    void tick(Cursor latest, byte[] cursorFrame, byte[] heartbeat, long stalledAfterNanos) {
+        lock.lock();
+        try {
+            if (sink == null || ended != null) {
+                return;
+            }
+            if (blockedSinceNanos != 0 && System.nanoTime() - blockedSinceNanos > stalledAfterNanos) {
+                end(StreamEnd.SLOW_CONSUMER);
+                return;
+            }
+            boolean moved = cursorFrame != null && !latest.equals(lastCursor);
+            offer(moved ? cursorFrame : heartbeat, moved ? latest : null);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Sends {@code goodbye} after what is queued, then ends the stream. */
+    void close(byte[] goodbye) {
+        lock.lock();
+        try {
+            if (ended != null) {
+                return;
+            }
+            queue.add(goodbye);
+            queue.add(CLOSE);
+            if (sink == null) {
+                end(StreamEnd.SHUTDOWN); // still replaying: the replay sees the end and stops
+            }
+        } finally {
+            lock.unlock();
+        }
+        wake();
+    }
+
+    private void offer(Object item, Cursor cursor) {
+        lock.lock();
+        try {
+            if (ended != null) {
+                return;
+            }
+            if (queue.size() >= capacity) {
+                end(StreamEnd.SLOW_CONSUMER);
+                return;
+            }
+            queue.add(item);
+            if (cursor != null) {
+                lastCursor = cursor;
+            }
+        } finally {
+            lock.unlock();
+        }
+        if (sink != null) {
+            wake();
+        }
+    }
+
+    /** Writes what is queued for as long as the client takes it; run by this subscriber's writer. */
+    void drain() {
+        lock.lock();
+        try {
+            if (sink == null || ended != null) {
+                return;
+            }
+            while (sink.isReady()) {
+                Object item = queue.peek();
+                if (item == null || item == CLOSE) {
+                    if (unflushed) {
+                        sink.flush();
+                        unflushed = false;
+                        continue; // a flush that could not finish turns isReady false
+                    }
+                    blockedSinceNanos = 0;
+                    if (item == CLOSE) {
+                        end(StreamEnd.SHUTDOWN);
+                    }
+                    return;
+                }
+                queue.poll();
+                byte[] bytes = item instanceof Delivery delivery ? bytesOf(delivery) : (byte[]) item;
+                if (bytes.length > 0) {
+                    sink.write(bytes);
+                    unflushed = true;
+                }
+            }
+            if (blockedSinceNanos == 0) {
+                blockedSinceNanos = System.nanoTime();
+            }
+        } catch (IOException | IllegalStateException gone) {
+            end(StreamEnd.CLIENT_GONE);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private byte[] bytesOf(Delivery delivery) {
+        Snapshot filter = replayed;
+        // Once a page starts where the replay ended, no later page holds a row the replay sent.
+        if (filter != null && delivery.page.page.from().base().xmin() >= filter.xmax()) {
+            replayed = filter = null;
+        }
+        return delivery.page.select(delivery.rows, filter);
+    }
+
+    /** Ends the stream once, for one reason. Safe from any thread. */
+    public void end(StreamEnd reason) {
+        Sink closing;
+        lock.lock();
+        try {
+            if (ended != null) {
+                return;
+            }
+            ended = reason;
+            queue.clear();
+            closing = sink;
+        } finally {
+            lock.unlock();
+        }
+        onEnd.accept(this, reason);
+        if (closing != null) {
+            // Not under our lock: completing may call back into the container, whose threads call us.
+            Thread.startVirtualThread(closing::close);
+        }
+    }
+
+    public boolean isEnded() {
+        lock.lock();
+        try {
+            return ended != null;
+        } finally {
+            lock.unlock();
+        }
+    }
+}

@@ -1,0 +1,76 @@
+package dev.notificationstream.model;
+
+/**
+ * A client's position in the notification log: the rows it has seen, exactly.
+ *
+ * <p>Sequence ids cannot say that: a transaction that took id 10 may commit after the one that took
+ * id 11. So a cursor is a PostgreSQL snapshot, {@code base}: the client has every row whose
+ * transaction {@code base} saw. Inside a batch too large for one page it also holds the snapshot the
+ * batch was read in and the last id delivered: then the client has, in addition, the rows of
+ * {@code batch} unseen by {@code base} with {@code id <= afterId}. What is left to send is
+ * therefore {@code unseen(base) AND (id > afterId OR unseen(batch))}, one predicate for every case.
+ *
+ * <p>The token is {@code base} alone, or {@code base~batch~afterId}; it is opaque to clients.
+ */
+public record Cursor(Snapshot base, Snapshot batch, long afterId) {
+
+    /** Longer than any cursor this service writes, short enough to refuse junk before parsing it. */
+    public static final int MAX_LENGTH = 8192;
+
+    public Cursor {
+        if (batch == null && afterId != 0 || batch != null && afterId < 0) {
+            throw new IllegalArgumentException("cursor position is inconsistent");
+        }
+    }
+
+    /** Every row {@code snapshot} saw has been delivered. */
+    public static Cursor at(Snapshot snapshot) {
+        return new Cursor(snapshot, null, 0);
+    }
+
+    /** Inside a batch: rows of {@code batch} up to {@code afterId} were delivered too. */
+    public static Cursor within(Snapshot base, Snapshot batch, long afterId) {
+        return new Cursor(base, batch, afterId);
+    }
+
+    /**
+     * Parses a token from a client.
+     *
+     * @throws IllegalArgumentException with a message fit for the client when it is not a cursor
+     */
+    public static Cursor parse(String token) {
+        if (token == null || token.isBlank()) {
+            throw new IllegalArgumentException("cursor is empty");
+        }
+        if (token.length() > MAX_LENGTH) {
+            throw new IllegalArgumentException("cursor is longer than " + MAX_LENGTH + " characters");
+        }
+        String[] parts = token.strip().split("~", -1);
+        try {
+            if (parts.length == 1) {
+                return at(Snapshot.parse(parts[0]));
+            }
+            if (parts.length == 3 && parts[2].matches("[0-9]{1,19}")) {
+                return within(Snapshot.parse(parts[0]), Snapshot.parse(parts[1]), Long.parseLong(parts[2]));
+            }
+        } catch (IllegalArgumentException malformed) {
+            throw new IllegalArgumentException("cursor is malformed: " + malformed.getMessage());
+        }
+        throw new IllegalArgumentException("cursor is malformed");
+    }
+
+    /** The snapshot that bounds the rest of the current batch; {@code base} when not inside one. */
+    public Snapshot batchOrBase() {
+        return batch == null ? base : batch;
+    }
+
+    /** The newest snapshot this cursor names; a cursor ahead of the database is foreign to it. */
+    public long newestXmax() {
+        return Math.max(base.xmax(), batchOrBase().xmax());
+    }
+
+    @Override
+    public String toString() {
+        return batch == null ? base.toString() : base + "~" + batch + "~" + afterId;
+    }
+}

@@ -1,0 +1,68 @@
+package dev.notificationstream.web;
+
+import dev.notificationstream.db.Page;
+import dev.notificationstream.feed.EncodedPage;
+import dev.notificationstream.feed.PageEncoder;
+import dev.notificationstream.model.Cursor;
+import dev.notificationstream.model.Notification;
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+/**
+ * The Server-Sent Events wire format (https://html.spec.whatwg.org/multipage/server-sent-events.html).
+ *
+ * <pre>
+ * event: notification        one per row; data is the notification as one line of JSON
+ * data: {"id":42,...}
+ * id: 752:755:753            on the last event of a batch only: the cursor to resume from
+ *
+ * event: cursor              moves a quiet client's resume point; listeners of
+ * id: 760:760:               "notification" never see it
+ * data: 760:760:
+ *
+ * :                          heartbeat, a comment
+ * </pre>
+ */
+public final class EventFormat implements PageEncoder {
+
+    private static final byte[] HEARTBEAT = ":\n\n".getBytes(StandardCharsets.UTF_8);
+
+    @Override
+    public EncodedPage encode(Page page) {
+        List<Notification> rows = page.rows();
+        byte[][] frames = new byte[rows.size()][];
+        for (int i = 0; i < frames.length; i++) {
+            ByteArrayOutputStream frame = new ByteArrayOutputStream(320);
+            frame.writeBytes(ascii("event: notification\ndata: "));
+            frame.writeBytes(Json.notification(rows.get(i)));
+            frame.write('\n');
+            frames[i] = frame.toByteArray();
+        }
+        return new EncodedPage(page, frames, ascii("id: " + page.next() + "\n\n"));
+    }
+
+    @Override
+    public byte[] cursorFrame(Cursor cursor) {
+        return ascii("event: cursor\nid: " + cursor + "\ndata: " + cursor + "\n\n");
+    }
+
+    @Override
+    public byte[] heartbeat() {
+        return HEARTBEAT;
+    }
+
+    @Override
+    public byte[] goodbye(int retryMs) {
+        return ascii("retry: " + retryMs + "\n: server is stopping, come back later\n\n");
+    }
+
+    /** The first bytes of every stream: the reconnect delay, and a comment so onopen fires at once. */
+    byte[] hello(int retryMs) {
+        return ascii("retry: " + retryMs + "\n: connected\n\n");
+    }
+
+    private static byte[] ascii(String text) {
+        return text.getBytes(StandardCharsets.US_ASCII);
+    }
+}

@@ -1,0 +1,68 @@
+package dev.notificationstream.web;
+
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.notificationstream.model.Notification;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/** JSON out: notifications (one shape for SSE and polling) and error bodies. */
+final class Json {
+
+    static final ObjectMapper MAPPER = new ObjectMapper();
+
+    private Json() {}
+
+    /** One line of JSON, as an SSE {@code data:} line needs. */
+    static byte[] notification(Notification n) {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(256);
+        try (JsonGenerator json = MAPPER.getFactory().createGenerator(out)) {
+            write(json, n);
+        } catch (IOException cannotHappen) {
+            throw new UncheckedIOException(cannotHappen);
+        }
+        return out.toByteArray();
+    }
+
+    static void write(JsonGenerator json, Notification n) throws IOException {
+        json.writeStartObject();
+        json.writeNumberField("id", n.id());
+        json.writeStringField("recipient", n.recipient());
+        json.writeStringField("category", n.category());
+        json.writeStringField("title", n.title());
+        json.writeStringField("body", n.body());
+        json.writeStringField("link", n.link());
+        json.writeFieldName("data");
+        if (n.data() == null) {
+            json.writeNull();
+        } else {
+            json.writeRawValue(n.data()); // already JSON: PostgreSQL's jsonb text, on one line
+        }
+        json.writeStringField("createdAt", n.createdAt().toString());
+        json.writeEndObject();
+    }
+
+    static void send(HttpServletResponse response, int status, Object body) throws IOException {
+        response.setStatus(status);
+        response.setContentType("application/json;charset=UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        MAPPER.writeValue(response.getOutputStream(), body);
+    }
+
+    /** {@code {"status":400,"error":"invalid_cursor","message":"..."}} plus any extra fields. */
+    static void error(HttpServletResponse response, int status, String error, String message, Object... extra) throws IOException {
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("status", status);
+        body.put("error", error);
+        body.put("message", message);
+        for (int i = 0; i + 1 < extra.length; i += 2) {
+            body.put((String) extra[i], extra[i + 1]);
+        }
+        response.resetBuffer();
+        send(response, status, body);
+    }
+}

@@ -1,0 +1,53 @@
+package dev.notificationstream.web;
+
+import dev.notificationstream.model.Cursor;
+import jakarta.servlet.http.HttpServletRequest;
+
+/** Query parameters and headers, checked; a bad one throws {@link BadRequest} naming it. */
+final class Params {
+
+    private Params() {}
+
+    static final class BadRequest extends Exception {
+        final String error;
+
+        BadRequest(String error, String message) {
+            super(message, null, false, false);
+            this.error = error;
+        }
+    }
+
+    /** The resume point: the Last-Event-ID header a browser sends on reconnect wins over {@code ?cursor=}. */
+    static Cursor cursor(HttpServletRequest request, boolean headerToo) throws BadRequest {
+        String token = headerToo ? request.getHeader("Last-Event-ID") : null;
+        String source = "Last-Event-ID";
+        if (token == null || token.isBlank()) {
+            token = request.getParameter("cursor");
+            source = "cursor";
+        }
+        if (token == null || token.isEmpty()) {
+            return null;
+        }
+        try {
+            return Cursor.parse(token);
+        } catch (IllegalArgumentException malformed) {
+            throw new BadRequest("invalid_cursor", source + ": " + malformed.getMessage());
+        }
+    }
+
+    static int number(HttpServletRequest request, String name, int fallback, int min, int max) throws BadRequest {
+        String value = request.getParameter(name);
+        if (value == null) {
+            return fallback;
+        }
+        try {
+            int number = Integer.parseInt(value.strip());
+            if (number >= min && number <= max) {
+                return number;
+            }
+        } catch (NumberFormatException notANumber) {
+            // reported below
+        }
+        throw new BadRequest("invalid_parameter", name + " must be a whole number from " + min + " to " + max);
+    }
+}

@@ -1,0 +1,90 @@
+package dev.notificationstream.web;
+
+import dev.notificationstream.feed.Sink;
+import dev.notificationstream.feed.StreamEnd;
+import dev.notificationstream.feed.Subscriber;
+import jakarta.servlet.AsyncContext;
+import jakarta.servlet.AsyncEvent;
+import jakarta.servlet.AsyncListener;
+import jakarta.servlet.ServletOutputStream;
+import jakarta.servlet.WriteListener;
+import java.io.IOException;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * One SSE connection in the container's async machinery: no thread is held while it idles. Output
+ * is non-blocking: the fan-out writes while {@code isReady()}, and the container's
+ * {@code onWritePossible} wakes the subscriber when a full socket drains.
+ */
+final class SseStream implements Sink, WriteListener, AsyncListener {
+
+    private final AsyncContext async;
+    private final ServletOutputStream out;
+    private final Subscriber subscriber;
+    private final AtomicBoolean completed = new AtomicBoolean();
+
+    SseStream(AsyncContext async, ServletOutputStream out, Subscriber subscriber) {
+        this.async = async;
+        this.out = out;
+        this.subscriber = subscriber;
+    }
+
+    @Override
+    public boolean isReady() {
+        return out.isReady();
+    }
+
+    @Override
+    public void write(byte[] bytes) throws IOException {
+        out.write(bytes);
+    }
+
+    @Override
+    public void flush() throws IOException {
+        out.flush();
+    }
+
+    @Override
+    public void close() {
+        if (completed.compareAndSet(false, true)) {
+            try {
+                async.complete();
+            } catch (IllegalStateException alreadyDone) {
+                // the container completed it first (client reset)
+            }
+        }
+    }
+
+    @Override
+    public void onWritePossible() {
+        subscriber.wake();
+    }
+
+    @Override
+    public void onError(Throwable failure) {
+        subscriber.end(StreamEnd.CLIENT_GONE);
+        close();
+    }
+
+    @Override
+    public void onError(AsyncEvent event) {
+        // Since Tomcat 10.1.12 an async error must be completed by the application.
+        subscriber.end(StreamEnd.CLIENT_GONE);
+        close();
+    }
+
+    @Override
+    public void onTimeout(AsyncEvent event) {
+        subscriber.end(StreamEnd.ERROR);
+        close();
+    }
+
+    @Override
+    public void onComplete(AsyncEvent event) {
+        completed.set(true);
+        subscriber.end(StreamEnd.CLIENT_GONE);
+    }
+
+    @Override
+    public void onStartAsync(AsyncEvent event) {}
+}

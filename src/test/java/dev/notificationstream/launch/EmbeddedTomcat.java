@@ -1,0 +1,95 @@
+package dev.notificationstream.launch;
+
+import java.io.File;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.apache.catalina.Context;
+import org.apache.catalina.LifecycleException;
+import org.apache.catalina.connector.Connector;
+import org.apache.catalina.realm.MemoryRealm;
+import org.apache.catalina.servlets.DefaultServlet;
+import org.apache.catalina.startup.Tomcat;
+import org.apache.tomcat.util.descriptor.web.ContextEnvironment;
+import org.apache.tomcat.util.scan.StandardJarScanner;
+
+/**
+ * Tomcat 11, embedded, serving webapp/ with the application on the classpath: the local run
+ * command and the tests. Settings reach the application as JNDI environment entries, exactly as
+ * context.xml gives them in a real Tomcat, so several instances with different settings can run
+ * in one JVM.
+ */
+public final class EmbeddedTomcat implements AutoCloseable {
+
+    private final Tomcat tomcat;
+    private final Context context;
+
+    private EmbeddedTomcat(Tomcat tomcat, Context context) {
+        this.tomcat = tomcat;
+        this.context = context;
+    }
+
+    /** Starts on {@code port} (0: any free port) with the demo users of tomcat-conf/demo-users.xml. */
+    public static EmbeddedTomcat start(int port, Map<String, String> settings) throws Exception {
+        Path base = Files.createTempDirectory("notification-stream-tomcat");
+        Tomcat tomcat = new Tomcat();
+        tomcat.setBaseDir(base.toString());
+        Connector connector = new Connector();
+        connector.setPort(port);
+        connector.setProperty("useVirtualThreads", "true"); // requests, and so parked streams, on virtual threads
+        connector.setProperty("address", "127.0.0.1");
+        tomcat.setConnector(connector);
+        tomcat.enableNaming();
+        tomcat.setAddDefaultWebXmlToWebapp(false); // no JSP here: add only the default servlet below
+
+        Context context = tomcat.addWebapp("", new File("webapp").getAbsolutePath());
+        context.setParentClassLoader(EmbeddedTomcat.class.getClassLoader());
+        StandardJarScanner scanner = (StandardJarScanner) context.getJarScanner();
+        scanner.setScanClassPath(false); // web.xml is metadata-complete: nothing to find in jars
+        scanner.setScanManifest(false);
+        settings.forEach((name, value) -> {
+            ContextEnvironment entry = new ContextEnvironment();
+            entry.setName(name);
+            entry.setType(String.class.getName());
+            entry.setValue(value);
+            context.getNamingResources().addEnvironment(entry);
+        });
+        MemoryRealm realm = new MemoryRealm();
+        realm.setPathname(new File("tomcat-conf/demo-users.xml").getAbsolutePath());
+        context.setRealm(realm);
+        Tomcat.addServlet(context, "default", new DefaultServlet());
+        context.addServletMappingDecoded("/", "default");
+        context.addWelcomeFile("index.html");
+        Tomcat.addDefaultMimeTypeMappings(context);
+
+        tomcat.start();
+        if (!context.getState().isAvailable()) {
+            tomcat.stop();
+            tomcat.destroy();
+            throw new IllegalStateException("the application did not start; see the log above");
+        }
+        return new EmbeddedTomcat(tomcat, context);
+    }
+
+    public int port() {
+        return tomcat.getConnector().getLocalPort();
+    }
+
+    public String url() {
+        return "http://127.0.0.1:" + port();
+    }
+
+    public Context context() {
+        return context;
+    }
+
+    public void await() {
+        tomcat.getServer().await();
+    }
+
+    @Override
+    public void close() throws LifecycleException {
+        tomcat.stop();
+        tomcat.destroy();
+    }
+}

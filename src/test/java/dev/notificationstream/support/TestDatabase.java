@@ -1,0 +1,46 @@
+package dev.notificationstream.support;
+
+import dev.notificationstream.launch.LocalPostgres;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.UUID;
+
+/**
+ * A fresh, empty database for each test class, on a real PostgreSQL: the server TEST_DATABASE_URL
+ * names (CI also runs the machine's PostgreSQL 15), else one embedded PostgreSQL per test JVM.
+ */
+public final class TestDatabase {
+
+    private static String serverUrl;
+
+    private TestDatabase() {}
+
+    /** Creates a new database and returns its JDBC URL. */
+    public static synchronized String create() throws Exception {
+        if (serverUrl == null) {
+            serverUrl = System.getenv("TEST_DATABASE_URL");
+            if (serverUrl == null || serverUrl.isBlank()) {
+                LocalPostgres postgres = LocalPostgres.temporary();
+                Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                    try {
+                        postgres.close();
+                    } catch (Exception ignored) {
+                        // the JVM is going away
+                    }
+                }));
+                serverUrl = postgres.url("postgres");
+            }
+        }
+        String name = "ns_test_" + UUID.randomUUID().toString().replace("-", "").substring(0, 16);
+        try (Connection admin = DriverManager.getConnection(serverUrl); Statement sql = admin.createStatement()) {
+            sql.execute("CREATE DATABASE " + name);
+        }
+        return serverUrl.replaceFirst("(jdbc:postgresql://[^/]+/)[^?]*", "$1" + name);
+    }
+
+    public static Connection connect(String url) throws SQLException {
+        return DriverManager.getConnection(url);
+    }
+}
