@@ -21,25 +21,39 @@ public final class NotificationStore {
 
     private static final String COLUMNS = "id, recipient, category, title, body, link, data::text AS data, created_at, txid::text::bigint AS txid";
 
-    /** Rows after a cursor (see {@link Cursor}): {@code unseen(base) AND (id > afterId OR unseen(batch))}. */
-    private static final String AFTER = """
-            SELECT s.snapshot::text AS snapshot, n.*
-            FROM (SELECT pg_current_snapshot() AS snapshot) s
-            LEFT JOIN LATERAL (
-                SELECT %s FROM notifications
-                WHERE (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid IN (SELECT pg_snapshot_xip(?::pg_snapshot)))
-                  AND (id > ? OR txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid IN (SELECT pg_snapshot_xip(?::pg_snapshot)))
-                  %s
-                ORDER BY id
-                LIMIT ?
-            ) n ON true
-            ORDER BY n.id
-            """;
+    /**
+     * Rows after a cursor (see {@link Cursor}). A plain cursor reads {@code unseen(base)}. Inside a
+     * batch, the rest of that batch comes first, in id order: {@code unseen(base) AND seen(batch)
+     * AND id > afterId}; rows committed after the batch wait for the next read. Finishing one batch
+     * before starting the next keeps every page's cursor exact: ids only grow within a batch.
+     */
+    private static String after(boolean withinBatch, boolean forUser) {
+        return """
+                SELECT s.snapshot::text AS snapshot, n.*
+                FROM (SELECT pg_current_snapshot() AS snapshot) s
+                LEFT JOIN LATERAL (
+                    SELECT %s FROM notifications
+                    WHERE (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid IN (SELECT pg_snapshot_xip(?::pg_snapshot)))
+                      %s
+                      %s
+                    ORDER BY id
+                    LIMIT ?
+                ) n ON true
+                ORDER BY n.id
+                """.formatted(COLUMNS,
+                withinBatch ? """
+                        AND txid < pg_snapshot_xmax(?::pg_snapshot)
+                        AND txid NOT IN (SELECT pg_snapshot_xip(?::pg_snapshot))
+                        AND id > ?""" : "",
+                forUser ? FOR_USER : "");
+    }
 
     private static final String FOR_USER = "AND (recipient = ? OR recipient IS NULL)";
 
-    private static final String AFTER_ALL = AFTER.formatted(COLUMNS, "");
-    private static final String AFTER_FOR_USER = AFTER.formatted(COLUMNS, FOR_USER);
+    private static final String AFTER_ALL = after(false, false);
+    private static final String AFTER_ALL_IN_BATCH = after(true, false);
+    private static final String AFTER_FOR_USER = after(false, true);
+    private static final String AFTER_FOR_USER_IN_BATCH = after(true, true);
 
     /** A fresh start: the user's newest rows and the cursor for "now". */
     private static final String LATEST = """
@@ -74,15 +88,19 @@ public final class NotificationStore {
      * @throws CursorAheadException when the cursor comes from a database further along than this one
      */
     public Page after(Connection connection, String user, Cursor from, int limit) throws SQLException {
-        try (PreparedStatement query = connection.prepareStatement(user == null ? AFTER_ALL : AFTER_FOR_USER)) {
-            String base = from.base().toString();
-            String batch = from.batchOrBase().toString();
+        Snapshot batch = from.batch();
+        String sql = batch == null
+                ? (user == null ? AFTER_ALL : AFTER_FOR_USER)
+                : (user == null ? AFTER_ALL_IN_BATCH : AFTER_FOR_USER_IN_BATCH);
+        try (PreparedStatement query = connection.prepareStatement(sql)) {
             int i = 0;
-            query.setString(++i, base);
-            query.setString(++i, base);
-            query.setLong(++i, from.batch() == null ? Long.MAX_VALUE : from.afterId());
-            query.setString(++i, batch);
-            query.setString(++i, batch);
+            query.setString(++i, from.base().toString());
+            query.setString(++i, from.base().toString());
+            if (batch != null) {
+                query.setString(++i, batch.toString());
+                query.setString(++i, batch.toString());
+                query.setLong(++i, from.afterId());
+            }
             if (user != null) {
                 query.setString(++i, user);
             }
@@ -92,11 +110,15 @@ public final class NotificationStore {
                 throw new CursorAheadException();
             }
             List<Notification> rows = result.rows;
-            if (rows.size() <= limit) {
-                return new Page(from, rows, Cursor.at(result.snapshot), false);
+            if (rows.size() > limit) {
+                rows = rows.subList(0, limit);
+                Snapshot reading = batch == null ? result.snapshot : batch;
+                return new Page(from, rows, Cursor.within(from.base(), reading, rows.getLast().id()), true);
             }
-            rows = rows.subList(0, limit);
-            return new Page(from, rows, Cursor.within(from.base(), result.snapshot, rows.getLast().id()), true);
+            // The batch is done; rows committed since it was read may be waiting: say so.
+            return batch == null
+                    ? new Page(from, rows, Cursor.at(result.snapshot), false)
+                    : new Page(from, rows, Cursor.at(batch), true);
         }
     }
 

@@ -8,7 +8,8 @@ package dev.notificationstream.model;
  * transaction {@code base} saw. Inside a batch too large for one page it also holds the snapshot the
  * batch was read in and the last id delivered: then the client has, in addition, the rows of
  * {@code batch} unseen by {@code base} with {@code id <= afterId}. What is left to send is
- * therefore {@code unseen(base) AND (id > afterId OR unseen(batch))}, one predicate for every case.
+ * therefore {@code unseen(base) AND (id > afterId OR unseen(batch))}; the rest of the batch is
+ * read first, so that ids only grow until the batch is done.
  *
  * <p>The token is {@code base} alone, or {@code base~batch~afterId}; it is opaque to clients.
  */

@@ -5,6 +5,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 
 /**
@@ -14,6 +16,7 @@ import java.util.UUID;
 public final class TestDatabase {
 
     private static String serverUrl;
+    private static final List<String> created = new ArrayList<>();
 
     private TestDatabase() {}
 
@@ -21,7 +24,9 @@ public final class TestDatabase {
     public static synchronized String create() throws Exception {
         if (serverUrl == null) {
             serverUrl = System.getenv("TEST_DATABASE_URL");
-            if (serverUrl == null || serverUrl.isBlank()) {
+            if (serverUrl != null && !serverUrl.isBlank()) {
+                Runtime.getRuntime().addShutdownHook(new Thread(TestDatabase::dropCreated));
+            } else {
                 LocalPostgres postgres = LocalPostgres.temporary();
                 Runtime.getRuntime().addShutdownHook(new Thread(() -> {
                     try {
@@ -37,7 +42,19 @@ public final class TestDatabase {
         try (Connection admin = DriverManager.getConnection(serverUrl); Statement sql = admin.createStatement()) {
             sql.execute("CREATE DATABASE " + name);
         }
+        created.add(name);
         return serverUrl.replaceFirst("(jdbc:postgresql://[^/]+/)[^?]*", "$1" + name);
+    }
+
+    /** On a shared server, leave nothing behind. */
+    private static void dropCreated() {
+        try (Connection admin = DriverManager.getConnection(serverUrl); Statement sql = admin.createStatement()) {
+            for (String name : created) {
+                sql.execute("DROP DATABASE IF EXISTS " + name + " WITH (FORCE)");
+            }
+        } catch (SQLException e) {
+            System.err.println("could not drop test databases: " + e.getMessage());
+        }
     }
 
     public static Connection connect(String url) throws SQLException {

@@ -1,0 +1,105 @@
+package dev.notificationstream.db;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.notificationstream.model.Cursor;
+import dev.notificationstream.model.Notification;
+import dev.notificationstream.support.TestDatabase;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ThreadLocalRandom;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The cursor's promise under the load that breaks "id > last id": concurrent writers whose
+ * commits land out of id order, some rolled back, while a reader pages through with cursors.
+ */
+class CursorConcurrencyTest {
+
+    private static Database database;
+    private static NotificationStore store;
+    private static String url;
+
+    @BeforeAll
+    static void migrate() throws Exception {
+        url = TestDatabase.create();
+        database = Database.open(url, 4);
+        database.migrate();
+        store = new NotificationStore(database.dataSource());
+    }
+
+    @AfterAll
+    static void close() {
+        database.close();
+    }
+
+    @Test
+    void a_reader_paging_by_cursor_sees_every_committed_row_once_and_no_rolled_back_row() throws Exception {
+        long until = System.nanoTime() + 4_000_000_000L;
+        List<Thread> writers = new ArrayList<>();
+        for (int w = 0; w < 8; w++) {
+            writers.add(Thread.ofPlatform().start(() -> write(until)));
+        }
+        List<Long> read = new ArrayList<>();
+        Cursor cursor;
+        try (Connection connection = database.dataSource().getConnection()) {
+            cursor = NotificationStore.now(connection);
+        }
+        long outOfOrder = 0;
+        long maxSeen = 0;
+        while (writers.stream().anyMatch(Thread::isAlive)) {
+            Page page = store.after(null, cursor, 7); // small pages: many cursors inside batches
+            for (Notification row : page.rows()) {
+                read.add(row.id());
+                outOfOrder += row.id() < maxSeen ? 1 : 0;
+                maxSeen = Math.max(maxSeen, row.id());
+            }
+            cursor = page.next();
+            Thread.sleep(page.more() ? 0 : 10);
+        }
+        Page page;
+        do {
+            page = store.after(null, cursor, 7);
+            page.rows().forEach(row -> read.add(row.id()));
+            cursor = page.next();
+        } while (page.more() || !page.rows().isEmpty());
+
+        Set<Long> committed = new HashSet<>();
+        try (Connection connection = TestDatabase.connect(url); Statement sql = connection.createStatement();
+                ResultSet ids = sql.executeQuery("SELECT id FROM notifications")) {
+            while (ids.next()) {
+                committed.add(ids.getLong(1));
+            }
+        }
+        assertTrue(committed.size() > 200, "the writers wrote a fair amount: " + committed.size());
+        assertEquals(read.size(), new HashSet<>(read).size(), "no row read twice");
+        assertEquals(committed, new HashSet<>(read), "every committed row read, no rolled-back one");
+        assertTrue(outOfOrder > 0, "commits really landed out of id order, which 'id > last' would have lost");
+    }
+
+    private static void write(long until) {
+        ThreadLocalRandom random = ThreadLocalRandom.current();
+        try (Connection connection = TestDatabase.connect(url); Statement sql = connection.createStatement()) {
+            connection.setAutoCommit(false);
+            while (System.nanoTime() < until) {
+                sql.executeUpdate("INSERT INTO notifications (title) SELECT 'load' FROM generate_series(1, " + random.nextInt(1, 6) + ")");
+                Thread.sleep(random.nextInt(0, 50)); // hold the ids while others commit theirs
+                if (random.nextInt(10) == 0) {
+                    connection.rollback();
+                } else {
+                    connection.commit();
+                }
+            }
+        } catch (Exception e) {
+            throw new RuntimeException(e);
+        }
+    }
+}
