@@ -7,9 +7,11 @@ import java.util.Map;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
+import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.realm.MemoryRealm;
 import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.Tomcat;
+import org.apache.catalina.valves.JsonErrorReportValve;
 import org.apache.tomcat.util.descriptor.web.ContextEnvironment;
 import org.apache.tomcat.util.scan.StandardJarScanner;
 
@@ -41,6 +43,15 @@ public final class EmbeddedTomcat implements AutoCloseable {
         tomcat.setConnector(connector);
         tomcat.enableNaming();
         tomcat.setAddDefaultWebXmlToWebapp(false); // no JSP here: add only the default servlet below
+
+        // Errors the container answers before the application sees the request (a request line over
+        // maxHttpHeaderSize, a malformed request) in JSON too, without server details.
+        JsonErrorReportValve errors = new JsonErrorReportValve();
+        errors.setShowServerInfo(false);
+        errors.setShowReport(false); // no exception text or stack trace
+        StandardHost host = (StandardHost) tomcat.getHost();
+        host.setErrorReportValveClass(JsonErrorReportValve.class.getName());
+        host.getPipeline().addValve(errors);
 
         Context context = tomcat.addWebapp("", new File("webapp").getAbsolutePath());
         context.setParentClassLoader(EmbeddedTomcat.class.getClassLoader());
