@@ -14,6 +14,9 @@ final class ErrorServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (response.isCommitted()) {
+            return; // an SSE stream that failed mid-way: its client is gone, there is no one to tell
+        }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = code instanceof Integer number ? number : 500;
         String[] text = switch (status) {

@@ -6,6 +6,9 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -62,6 +65,18 @@ public final class SseClient implements AutoCloseable {
             request.header("Last-Event-ID", lastEventId);
         }
         return new SseClient(http, http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
+    }
+
+    /** A stream request whose response is never read, through a small receive buffer: a stuck client. */
+    public static Socket openAndNeverRead(String user, int port) throws IOException {
+        Socket socket = new Socket();
+        socket.setReceiveBufferSize(4096);
+        socket.connect(new InetSocketAddress("127.0.0.1", port));
+        OutputStream out = socket.getOutputStream();
+        out.write(("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: " + basic(user) + "\r\n\r\n")
+                .getBytes(StandardCharsets.US_ASCII));
+        out.flush();
+        return socket;
     }
 
     public static String basic(String user) {
