@@ -9,6 +9,7 @@ import dev.notificationstream.web.EventFormat;
 import dev.notificationstream.web.Routes;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import java.sql.SQLException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -37,6 +38,7 @@ public final class App implements ServletContextListener {
             database.migrate();
         }
         NotificationStore store = new NotificationStore(database.dataSource());
+        warnIfRestoredFromAnotherCluster(store);
         EventFormat format = new EventFormat();
         if (config.sseEnabled()) {
             hub = new Hub(format, config.writerThreads(), config.queueCapacity());
@@ -49,6 +51,18 @@ public final class App implements ServletContextListener {
         Routes.register(event.getServletContext(), config, database.dataSource(), store, hub, feed, format);
         LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()
                 + " heartbeatSeconds=" + config.heartbeatSeconds());
+    }
+
+    private static void warnIfRestoredFromAnotherCluster(NotificationStore store) {
+        try {
+            if (store.txidsAheadOfServer()) {
+                LOG.severe("notifications.txid values are ahead of this PostgreSQL server's transaction counter"
+                        + " (restored from another cluster?): every read would return those rows again until they are"
+                        + " re-stamped; see db/README.md, 'Dump and restore into another cluster'");
+            }
+        } catch (SQLException e) {
+            LOG.warning("could not check notifications.txid against the server: " + e.getMessage());
+        }
     }
 
     @Override

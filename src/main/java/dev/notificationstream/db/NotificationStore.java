@@ -142,6 +142,21 @@ public final class NotificationStore {
         }
     }
 
+    /**
+     * True when stored rows claim transactions this server has not reached: the table was
+     * restored from another cluster, and every cursor would count those rows as unseen (db/README.md
+     * says the fix).
+     */
+    public boolean txidsAheadOfServer() throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement(
+                        "SELECT coalesce(max(txid) > pg_current_xact_id(), false) FROM notifications");
+                ResultSet result = query.executeQuery()) {
+            result.next();
+            return result.getBoolean(1);
+        }
+    }
+
     private record Result(Snapshot snapshot, List<Notification> rows) {}
 
     private static Result read(PreparedStatement query) throws SQLException {

@@ -1,6 +1,7 @@
 package dev.notificationstream.db;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -82,6 +83,21 @@ class SchemaTest {
             assertEquals("", received[0].getParameter());
             // Statement-level, not per row: bit 0 of tgtype is FOR EACH ROW.
             assertEquals(0, queryLong(sql, "SELECT tgtype & 1 FROM pg_trigger WHERE tgname = 'notifications_wake_listeners'"));
+        }
+    }
+
+    @Test
+    void rows_restored_from_a_cluster_further_along_are_detected() throws Exception {
+        NotificationStore store = new NotificationStore(database.dataSource());
+        try (Connection connection = TestDatabase.connect(url); Statement sql = connection.createStatement()) {
+            sql.executeUpdate("INSERT INTO notifications (title) VALUES ('restored')");
+            assertFalse(store.txidsAheadOfServer());
+            sql.execute("ALTER TABLE notifications DISABLE TRIGGER notifications_force_txid");
+            sql.executeUpdate("UPDATE notifications SET txid = '4000000000'::xid8 WHERE title = 'restored'");
+            assertTrue(store.txidsAheadOfServer());
+            sql.executeUpdate("UPDATE notifications SET txid = pg_current_xact_id() WHERE title = 'restored'");
+            sql.execute("ALTER TABLE notifications ENABLE TRIGGER notifications_force_txid");
+            assertFalse(store.txidsAheadOfServer(), "the documented fix works");
         }
     }
 }
