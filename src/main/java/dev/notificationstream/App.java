@@ -5,6 +5,7 @@ import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
+import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.web.EventFormat;
 import dev.notificationstream.web.Routes;
 import jakarta.servlet.ServletContextEvent;
@@ -40,15 +41,16 @@ public final class App implements ServletContextListener {
         NotificationStore store = new NotificationStore(database.dataSource());
         warnIfRestoredFromAnotherCluster(store);
         EventFormat format = new EventFormat();
+        Metrics metrics = new Metrics();
         if (config.sseEnabled()) {
-            hub = new Hub(format, config.writerThreads(), config.queueCapacity());
-            feed = new ChangeFeed(config.listenDatabaseUrl(), store, hub, config.feedSafetySeconds(), config.feedPageSize());
+            hub = new Hub(format, config.writerThreads(), config.queueCapacity(), metrics);
+            feed = new ChangeFeed(config.listenDatabaseUrl(), store, hub, config.feedSafetySeconds(), config.feedPageSize(), metrics);
             feed.start();
             heartbeats = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-heartbeat").factory());
             int every = config.heartbeatSeconds();
             heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), every, every, TimeUnit.SECONDS);
         }
-        Routes.register(event.getServletContext(), config, database.dataSource(), store, hub, feed, format);
+        Routes.register(event.getServletContext(), config, database.dataSource(), store, hub, feed, format, metrics);
         LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()
                 + " heartbeatSeconds=" + config.heartbeatSeconds());
     }
@@ -69,9 +71,10 @@ public final class App implements ServletContextListener {
     public void contextDestroyed(ServletContextEvent event) {
         try {
             if (feed != null) {
+                // Last rows out first, then every stream told when to come back, then the database.
                 feed.stop();
                 heartbeats.shutdownNow();
-                hub.close(config.retryMs(), 5_000);
+                hub.close(config.retryMs(), TimeUnit.SECONDS.toMillis(config.shutdownGraceSeconds()));
             }
         } catch (InterruptedException stopping) {
             Thread.currentThread().interrupt();

@@ -23,7 +23,15 @@ public record Config(
         int poolSize,
         boolean migrateOnStart,
         int feedSafetySeconds,
-        int feedPageSize) {
+        int feedPageSize,
+        int maxStreams,
+        int maxStreamsPerUser,
+        int maxStreamsPerAddress,
+        int pollMinIntervalMs,
+        int publishPerMinute,
+        int maxRequestBytes,
+        String corsAllowedOrigins,
+        int shutdownGraceSeconds) {
 
     /** Where a setting is looked up by name; null when it is not set there. */
     public interface Source extends UnaryOperator<String> {}
@@ -47,7 +55,15 @@ public record Config(
                 read.number("DATABASE_POOL_SIZE", 10, 1, 1_000),
                 read.flag("MIGRATE_ON_START", true),
                 read.number("FEED_SAFETY_INTERVAL", 10, 1, 3_600),
-                read.number("FEED_PAGE_SIZE", 1_000, 1, 100_000));
+                read.number("FEED_PAGE_SIZE", 1_000, 1, 100_000),
+                read.number("SSE_MAX_CONNECTIONS", 20_000, 1, 1_000_000),
+                read.number("SSE_MAX_CONNECTIONS_PER_USER", 10, 1, 10_000),
+                read.number("SSE_MAX_CONNECTIONS_PER_ADDRESS", 1_000, 1, 1_000_000),
+                read.number("POLL_MIN_INTERVAL", 1_000, 1, 3_600_000),
+                read.number("PUBLISH_RATE_LIMIT", 60, 1, 1_000_000),
+                read.number("MAX_REQUEST_BYTES", 65_536, 1_024, 16_777_216),
+                read.text("CORS_ALLOWED_ORIGINS", ""),
+                read.number("SHUTDOWN_GRACE_PERIOD", 10, 0, 600));
     }
 
     /** JNDI, then system property, then environment. */

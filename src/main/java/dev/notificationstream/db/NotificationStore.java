@@ -1,6 +1,7 @@
 package dev.notificationstream.db;
 
 import dev.notificationstream.model.Cursor;
+import dev.notificationstream.model.NewNotification;
 import dev.notificationstream.model.Notification;
 import dev.notificationstream.model.Snapshot;
 import java.sql.Connection;
@@ -142,6 +143,25 @@ public final class NotificationStore {
         }
     }
 
+    /** Inserts a row as a DBA's INSERT would, and returns it as stored. */
+    public Notification insert(NewNotification row) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement insert = connection.prepareStatement(
+                        "INSERT INTO notifications (recipient, category, title, body, link, data)"
+                                + " VALUES (?, ?, ?, ?, ?, ?::jsonb) RETURNING " + COLUMNS)) {
+            insert.setString(1, row.recipient());
+            insert.setString(2, row.category());
+            insert.setString(3, row.title());
+            insert.setString(4, row.body());
+            insert.setString(5, row.link());
+            insert.setString(6, row.data());
+            try (ResultSet result = insert.executeQuery()) {
+                result.next();
+                return notification(result);
+            }
+        }
+    }
+
     /**
      * True when stored rows claim transactions this server has not reached: the table was
      * restored from another cluster, and every cursor would count those rows as unseen (db/README.md
@@ -159,18 +179,22 @@ public final class NotificationStore {
 
     private record Result(Snapshot snapshot, List<Notification> rows) {}
 
+    private static Notification notification(ResultSet result) throws SQLException {
+        Timestamp created = result.getTimestamp("created_at");
+        return new Notification(result.getLong("id"), result.getString("recipient"), result.getString("category"),
+                result.getString("title"), result.getString("body"), result.getString("link"),
+                result.getString("data"), created.toInstant(), result.getLong("txid"));
+    }
+
     private static Result read(PreparedStatement query) throws SQLException {
         try (ResultSet result = query.executeQuery()) {
             Snapshot snapshot = null;
             List<Notification> rows = new ArrayList<>();
             while (result.next()) {
                 snapshot = snapshot != null ? snapshot : Snapshot.parse(result.getString("snapshot"));
-                long id = result.getLong("id");
+                result.getLong("id");
                 if (!result.wasNull()) {
-                    Timestamp created = result.getTimestamp("created_at");
-                    rows.add(new Notification(id, result.getString("recipient"), result.getString("category"),
-                            result.getString("title"), result.getString("body"), result.getString("link"),
-                            result.getString("data"), created.toInstant(), result.getLong("txid")));
+                    rows.add(notification(result));
                 }
             }
             return new Result(snapshot, rows);

@@ -3,6 +3,7 @@ package dev.notificationstream.feed;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
+import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Cursor;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -29,6 +30,7 @@ public final class ChangeFeed {
     private final Hub hub;
     private final int safetyMillis;
     private final int pageSize;
+    private final Metrics metrics;
 
     private volatile boolean running = true;
     private volatile boolean connected;
@@ -36,8 +38,9 @@ public final class ChangeFeed {
     private volatile long reconnects;
     private Thread thread;
 
-    public ChangeFeed(String url, NotificationStore store, Hub hub, int safetySeconds, int pageSize) {
+    public ChangeFeed(String url, NotificationStore store, Hub hub, int safetySeconds, int pageSize, Metrics metrics) {
         this.url = url;
+        this.metrics = metrics;
         this.store = store;
         this.hub = hub;
         this.safetyMillis = safetySeconds * 1000;
@@ -94,6 +97,7 @@ public final class ChangeFeed {
                 }
                 failures++;
                 reconnects++;
+                metrics.feedReconnected();
                 long backoff = backoffMillis(failures);
                 LOG.log(Level.WARNING, "change feed lost its connection (" + e.getMessage() + "); retrying in " + backoff + " ms cursor=" + cursor);
                 if (!sleep(backoff)) {
@@ -106,6 +110,7 @@ public final class ChangeFeed {
 
     /** Reads every page after {@code cursor} and publishes it; returns the cursor after the last. */
     private Cursor catchUp(Connection connection, Cursor cursor) throws SQLException {
+        long started = System.nanoTime();
         Page page;
         do {
             page = store.after(connection, null, cursor, pageSize);
@@ -113,6 +118,7 @@ public final class ChangeFeed {
             cursor = page.next();
         } while (page.more() && running);
         lastFetch = Instant.now();
+        metrics.feedFetched(System.nanoTime() - started);
         return cursor;
     }
 

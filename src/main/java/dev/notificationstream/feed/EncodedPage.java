@@ -2,7 +2,9 @@ package dev.notificationstream.feed;
 
 import dev.notificationstream.db.Page;
 import dev.notificationstream.model.Snapshot;
+import dev.notificationstream.model.Notification;
 import java.io.ByteArrayOutputStream;
+import java.util.stream.IntStream;
 
 /**
  * A page of rows encoded once for every subscriber. Each frame lacks its closing blank line: a
@@ -36,41 +38,46 @@ public final class EncodedPage {
     public byte[] all() {
         byte[] bytes = everything;
         if (bytes == null) {
-            bytes = join(null, null);
+            bytes = join(null);
             everything = bytes;
         }
         return bytes;
     }
 
     /**
-     * The events for one subscriber: the given rows (null: all), less those its replay already
-     * covered ({@code replayed} null: none).
+     * The rows one subscriber gets: {@code rows} (null: all), less those its replay already sent
+     * ({@code replayed} null: none). Null means every row of the page.
      */
-    byte[] select(int[] rows, Snapshot replayed) {
-        if (rows == null && replayed == null) {
-            return all();
+    int[] visible(int[] rows, Snapshot replayed) {
+        if (replayed == null) {
+            return rows;
         }
-        return join(rows, replayed);
+        IntStream candidates = rows == null ? IntStream.range(0, frames.length) : IntStream.of(rows);
+        return candidates.filter(row -> replayed.unseen(page.rows().get(row).txid())).toArray();
     }
 
-    private byte[] join(int[] rows, Snapshot replayed) {
+    /** The events of {@code rows} (null: all), the last closed by the page's id line; empty for none. */
+    byte[] bytes(int[] rows) {
+        return rows == null ? all() : join(rows);
+    }
+
+    Notification row(int index) {
+        return page.rows().get(index);
+    }
+
+    private byte[] join(int[] rows) {
+        if (rows != null && rows.length == 0) {
+            return new byte[0];
+        }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         int count = rows == null ? frames.length : rows.length;
-        boolean wrote = false;
         for (int k = 0; k < count; k++) {
-            int row = rows == null ? k : rows[k];
-            if (replayed != null && !replayed.unseen(page.rows().get(row).txid())) {
-                continue;
-            }
-            if (wrote) {
+            if (k > 0) {
                 out.writeBytes(END);
             }
-            out.writeBytes(frames[row]);
-            wrote = true;
+            out.writeBytes(frames[rows == null ? k : rows[k]]);
         }
-        if (wrote) {
-            out.writeBytes(idLine);
-        }
+        out.writeBytes(idLine);
         return out.toByteArray();
     }
 }

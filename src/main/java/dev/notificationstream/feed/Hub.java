@@ -1,6 +1,7 @@
 package dev.notificationstream.feed;
 
 import dev.notificationstream.db.Page;
+import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
 import java.util.HashMap;
@@ -11,7 +12,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.logging.Logger;
+import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
@@ -21,38 +22,51 @@ import java.util.stream.IntStream;
  */
 public final class Hub {
 
-    private static final Logger LOG = Logger.getLogger(Hub.class.getName());
-
     private final PageEncoder encoder;
     private final FanOut fanOut;
     private final int queueCapacity;
+    private final Metrics metrics;
     private final Map<String, Set<Subscriber>> byUser = new ConcurrentHashMap<>();
     private final Set<Subscriber> all = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextShard = new AtomicInteger();
     private volatile Cursor latest;
+    private volatile boolean closing;
 
-    public Hub(PageEncoder encoder, int writerThreads, int queueCapacity) {
+    public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, Metrics metrics) {
         this.encoder = encoder;
         this.fanOut = new FanOut(writerThreads);
         this.queueCapacity = queueCapacity;
+        this.metrics = metrics;
+        metrics.activeStreams(all::size);
     }
 
-    /** Starts queueing the user's rows; they are written once the subscriber goes live. */
-    public Subscriber subscribe(String user) {
+    /**
+     * Starts queueing the user's rows; they are written once the subscriber goes live.
+     * {@code onEnd} runs once when the stream ends, whatever ends it.
+     */
+    public Subscriber subscribe(String user, Consumer<StreamEnd> onEnd) {
         int shard = Math.floorMod(nextShard.getAndIncrement(), fanOut.shards());
-        Subscriber subscriber = new Subscriber(user, shard, queueCapacity, fanOut, this::remove);
+        Subscriber subscriber = new Subscriber(user, shard, queueCapacity, fanOut, metrics, (ended, reason) -> {
+            remove(ended);
+            metrics.streamEnded(reason.name());
+            onEnd.accept(reason);
+        });
         byUser.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(subscriber);
         all.add(subscriber);
         return subscriber;
     }
 
-    private void remove(Subscriber subscriber, StreamEnd reason) {
+    private void remove(Subscriber subscriber) {
         all.remove(subscriber);
         byUser.computeIfPresent(subscriber.user, (user, set) -> {
             set.remove(subscriber);
             return set.isEmpty() ? null : set;
         });
-        LOG.fine(() -> "stream ended user=" + subscriber.user + " reason=" + reason);
+    }
+
+    /** True once {@link #close} began: new streams are refused. */
+    public boolean isClosing() {
+        return closing;
     }
 
     public int activeStreams() {
@@ -122,6 +136,7 @@ public final class Hub {
 
     /** Tells every stream when to come back, and stops the writers once they have or time is up. */
     public void close(int retryMs, long waitMillis) throws InterruptedException {
+        closing = true;
         for (Subscriber subscriber : all) {
             // Spread the comeback over the retry interval so a restart is not a stampede.
             int jittered = retryMs / 2 + ThreadLocalRandom.current().nextInt(retryMs / 2 + 1);

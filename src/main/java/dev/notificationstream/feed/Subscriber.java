@@ -1,5 +1,6 @@
 package dev.notificationstream.feed;
 
+import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Snapshot;
 import java.io.IOException;
@@ -25,6 +26,7 @@ public final class Subscriber {
     final int shard;
     private final int capacity;
     private final FanOut fanOut;
+    private final Metrics metrics;
     private final BiConsumer<Subscriber, StreamEnd> onEnd;
     final AtomicBoolean scheduled = new AtomicBoolean();
 
@@ -38,11 +40,12 @@ public final class Subscriber {
     private long blockedSinceNanos;
     private StreamEnd ended;
 
-    Subscriber(String user, int shard, int capacity, FanOut fanOut, BiConsumer<Subscriber, StreamEnd> onEnd) {
+    Subscriber(String user, int shard, int capacity, FanOut fanOut, Metrics metrics, BiConsumer<Subscriber, StreamEnd> onEnd) {
         this.user = user;
         this.shard = shard;
         this.capacity = capacity;
         this.fanOut = fanOut;
+        this.metrics = metrics;
         this.onEnd = onEnd;
     }
 
@@ -91,6 +94,7 @@ public final class Subscriber {
             }
             boolean moved = cursorFrame != null && !latest.equals(lastCursor);
             offer(moved ? cursorFrame : heartbeat, moved ? latest : null);
+            metrics.heartbeat();
         } finally {
             lock.unlock();
         }
@@ -175,12 +179,18 @@ public final class Subscriber {
     }
 
     private byte[] bytesOf(Delivery delivery) {
-        Snapshot filter = replayed;
+        EncodedPage page = delivery.page;
         // Once a page starts where the replay ended, no later page holds a row the replay sent.
-        if (filter != null && delivery.page.page.from().base().xmin() >= filter.xmax()) {
-            replayed = filter = null;
+        if (replayed != null && page.page.from().base().xmin() >= replayed.xmax()) {
+            replayed = null;
         }
-        return delivery.page.select(delivery.rows, filter);
+        int[] rows = page.visible(delivery.rows, replayed);
+        long now = System.currentTimeMillis();
+        int count = rows == null ? page.size() : rows.length;
+        for (int k = 0; k < count; k++) {
+            metrics.sent(page.row(rows == null ? k : rows[k]).createdAt().toEpochMilli(), now);
+        }
+        return page.bytes(rows);
     }
 
     /** Ends the stream once, for one reason. Safe from any thread. */

@@ -23,11 +23,13 @@ final class HealthServlet extends HttpServlet {
     private final DataSource dataSource;
     private final ChangeFeed feed; // null when SSE is off
     private final Hub hub;
+    private final StreamLimits limits;
 
-    HealthServlet(DataSource dataSource, ChangeFeed feed, Hub hub) {
+    HealthServlet(DataSource dataSource, ChangeFeed feed, Hub hub, StreamLimits limits) {
         this.dataSource = dataSource;
         this.feed = feed;
         this.hub = hub;
+        this.limits = limits;
     }
 
     @Override
@@ -40,7 +42,7 @@ final class HealthServlet extends HttpServlet {
             return;
         }
         boolean database = databaseAnswers();
-        boolean ready = database && (feed == null || feed.isConnected());
+        boolean ready = database && (feed == null || feed.isConnected() && !hub.isClosing());
         body.put("status", ready ? "UP" : "DOWN");
         body.put("database", database ? "UP" : "DOWN");
         if (feed != null) {
@@ -49,6 +51,9 @@ final class HealthServlet extends HttpServlet {
             body.put("changeFeedReconnects", feed.reconnects());
             body.put("msSinceLastFetch", last == null ? null : Duration.between(last, Instant.now()).toMillis());
             body.put("activeStreams", hub.activeStreams());
+            body.put("maxStreams", limits.total());
+            body.put("maxStreamsPerUser", limits.perUser());
+            body.put("maxStreamsPerAddress", limits.perAddress());
         }
         Json.send(response, ready ? 200 : 503, body);
     }

@@ -53,6 +53,12 @@ final class Json {
         MAPPER.writeValue(response.getOutputStream(), body);
     }
 
+    /** A refusal by a limit: 429 or 503 with Retry-After, so well-behaved clients wait. */
+    static void refuse(HttpServletResponse response, int status, long retryAfterSeconds, String error, String message) throws IOException {
+        response.setHeader("Retry-After", Long.toString(retryAfterSeconds));
+        error(response, status, error, message, "retryAfterSeconds", retryAfterSeconds);
+    }
+
     /** {@code {"status":400,"error":"invalid_cursor","message":"..."}} plus any extra fields. */
     static void error(HttpServletResponse response, int status, String error, String message, Object... extra) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();

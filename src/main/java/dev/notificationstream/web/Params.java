@@ -35,6 +35,21 @@ final class Params {
         }
     }
 
+    /** Refuses a parameter the endpoint does not take, rather than silently ignoring a typo. */
+    static void allowOnly(HttpServletRequest request, String... names) throws BadRequest {
+        for (String name : request.getParameterMap().keySet()) {
+            if (!java.util.Arrays.asList(names).contains(name)) {
+                throw new BadRequest("invalid_parameter", "unknown parameter '" + clip(name) + "'"
+                        + (names.length == 0 ? "; this request takes none" : "; this request takes " + String.join(", ", names)));
+            }
+        }
+    }
+
+    /** What we repeat of a client's input stays short. */
+    static String clip(String text) {
+        return text.length() <= 40 ? text : text.substring(0, 40) + "...";
+    }
+
     static int number(HttpServletRequest request, String name, int fallback, int min, int max) throws BadRequest {
         String value = request.getParameter(name);
         if (value == null) {

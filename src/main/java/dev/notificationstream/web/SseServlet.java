@@ -7,6 +7,7 @@ import dev.notificationstream.db.Page;
 import dev.notificationstream.feed.Hub;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
+import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Cursor;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
@@ -33,37 +34,53 @@ final class SseServlet extends HttpServlet {
     private final NotificationStore store;
     private final Hub hub;
     private final EventFormat format;
+    private final StreamLimits limits;
+    private final Metrics metrics;
 
-    SseServlet(Config config, NotificationStore store, Hub hub, EventFormat format) {
+    SseServlet(Config config, NotificationStore store, Hub hub, EventFormat format, StreamLimits limits, Metrics metrics) {
         this.config = config;
         this.store = store;
         this.hub = hub;
         this.format = format;
+        this.limits = limits;
+        this.metrics = metrics;
     }
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String user = request.getRemoteUser();
-        if (user == null) {
-            Json.error(response, 401, "unauthenticated", "sign in to receive notifications");
-            return;
-        }
+        String address = request.getRemoteAddr();
         if (!config.sseEnabled()) {
             Json.error(response, 503, "sse_disabled", "Server-Sent Events are turned off here; poll instead",
                     "pollUrl", request.getContextPath() + "/api/notifications", "pollIntervalMs", config.pollIntervalMs());
             return;
         }
+        if (hub.isClosing()) {
+            Json.refuse(response, 503, config.retryMs() / 1000 + 1, "shutting_down", "this instance is stopping; reconnect shortly");
+            return;
+        }
         Cursor cursor;
         int lastN;
         try {
+            Params.allowOnly(request, "cursor", "last_n");
             cursor = Params.cursor(request, true);
             lastN = Params.number(request, "last_n", 0, 0, 100);
         } catch (Params.BadRequest bad) {
             Json.error(response, 400, bad.error, bad.getMessage());
             return;
         }
+        StreamLimits.Limit broken = limits.tryOpen(user, address);
+        if (broken != null) {
+            refuse(response, broken, user, address);
+            return;
+        }
 
-        Subscriber subscriber = hub.subscribe(user);
+        String from = cursor == null ? "now" : cursor.toString();
+        Subscriber subscriber = hub.subscribe(user, reason -> {
+            limits.close(user, address);
+            Level level = reason == StreamEnd.CLIENT_GONE || reason == StreamEnd.SHUTDOWN ? Level.FINE : Level.INFO;
+            LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
+        });
         Page page;
         try {
             page = cursor == null ? store.latest(user, lastN) : store.after(user, cursor, REPLAY_PAGE);
@@ -78,6 +95,8 @@ final class SseServlet extends HttpServlet {
             return;
         }
 
+        metrics.streamOpened(cursor != null);
+        LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // Tomcat's default is 30 s; a stream lives until someone ends it
         response.setContentType("text/event-stream;charset=UTF-8");
@@ -100,6 +119,19 @@ final class SseServlet extends HttpServlet {
             out.setWriteListener(stream); // from here on the fan-out writes, non-blocking
         } else {
             stream.close(); // its queue overflowed during the replay: it resumes from the replay's end
+        }
+    }
+
+    private void refuse(HttpServletResponse response, StreamLimits.Limit broken, String user, String address) throws IOException {
+        metrics.rejected("sse_" + broken.name().toLowerCase());
+        LOG.info(() -> "stream refused user=" + user + " remote=" + address + " reason=limit_" + broken.name().toLowerCase());
+        switch (broken) {
+            case TOTAL -> Json.refuse(response, 503, 10, "too_many_streams",
+                    "this instance holds its maximum of " + limits.total() + " streams; try again shortly");
+            case USER -> Json.refuse(response, 429, 30, "too_many_streams",
+                    "at most " + limits.perUser() + " open streams per user; close one (another tab or device) first");
+            case ADDRESS -> Json.refuse(response, 429, 30, "too_many_streams",
+                    "at most " + limits.perAddress() + " open streams per address");
         }
     }
 

@@ -1,0 +1,99 @@
+package dev.notificationstream.metrics;
+
+import io.prometheus.metrics.core.metrics.Counter;
+import io.prometheus.metrics.core.metrics.GaugeWithCallback;
+import io.prometheus.metrics.core.metrics.Histogram;
+import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
+import io.prometheus.metrics.model.registry.PrometheusRegistry;
+import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.function.IntSupplier;
+
+/**
+ * Everything /metrics shows, in one registry per deployment (a redeploy starts a fresh one).
+ * Every name starts with {@code notification_stream_}; the JVM's own metrics come from the
+ * Prometheus client's JVM instrumentation.
+ */
+public final class Metrics {
+
+    private static final String PREFIX = "notification_stream_";
+
+    private final PrometheusRegistry registry = new PrometheusRegistry();
+
+    private final Counter connections = counter("sse_connections", "SSE streams opened");
+    private final Counter resumes = counter("sse_resumes", "SSE streams opened with a cursor (Last-Event-ID or ?cursor=)");
+    private final Counter ends = Counter.builder().name(PREFIX + "sse_stream_ends")
+            .help("SSE streams ended, by reason").labelNames("reason").register(registry);
+    private final Counter rejected = Counter.builder().name(PREFIX + "rejected_requests")
+            .help("requests refused by a limit, by limit").labelNames("limit").register(registry);
+    private final Counter sent = counter("notifications_sent", "notification events written to SSE streams");
+    private final Counter heartbeats = counter("heartbeats_sent", "heartbeat and cursor frames queued to SSE streams");
+    private final Counter polls = counter("poll_requests", "polling requests answered");
+    private final Counter published = counter("published", "notifications published over HTTP");
+    private final Counter reconnects = counter("change_feed_reconnects", "times the ChangeFeed lost its connection and reconnected");
+    private final Histogram fetches = Histogram.builder().name(PREFIX + "change_feed_fetch_seconds")
+            .help("ChangeFeed reads: how long each catch-up took, all pages").unit(Unit.SECONDS)
+            .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
+            .register(registry);
+    private final Histogram delay = Histogram.builder().name(PREFIX + "delivery_delay_seconds")
+            .help("from a row's created_at (its transaction's start) to its write on a stream").unit(Unit.SECONDS)
+            .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+            .register(registry);
+
+    public Metrics() {
+        JvmMetrics.builder().register(registry);
+    }
+
+    private Counter counter(String name, String help) {
+        return Counter.builder().name(PREFIX + name).help(help).register(registry);
+    }
+
+    public PrometheusRegistry registry() {
+        return registry;
+    }
+
+    public void activeStreams(IntSupplier count) {
+        GaugeWithCallback.builder().name(PREFIX + "sse_connections_active").help("SSE streams open now")
+                .callback(callback -> callback.call(count.getAsInt())).register(registry);
+    }
+
+    public void streamOpened(boolean resumed) {
+        connections.inc();
+        if (resumed) {
+            resumes.inc();
+        }
+    }
+
+    public void streamEnded(String reason) {
+        ends.labelValues(reason).inc();
+    }
+
+    public void rejected(String limit) {
+        rejected.labelValues(limit).inc();
+    }
+
+    /** A notification written to a stream now, created at {@code createdAtMillis}. */
+    public void sent(long createdAtMillis, long nowMillis) {
+        sent.inc();
+        delay.observe(Math.max(0, nowMillis - createdAtMillis) / 1000.0);
+    }
+
+    public void heartbeat() {
+        heartbeats.inc();
+    }
+
+    public void polled() {
+        polls.inc();
+    }
+
+    public void published() {
+        published.inc();
+    }
+
+    public void feedReconnected() {
+        reconnects.inc();
+    }
+
+    public void feedFetched(long nanos) {
+        fetches.observe(nanos / 1e9);
+    }
+}
