@@ -40,6 +40,7 @@ public final class EmbeddedTomcat implements AutoCloseable {
         connector.setPort(port);
         connector.setProperty("useVirtualThreads", "true"); // requests, and so parked streams, on virtual threads
         connector.setProperty("address", "127.0.0.1");
+        connector.setProperty("connectionTimeout", "20000"); // as tomcat-conf/server.xml: a request must arrive within 20 s
         tomcat.setConnector(connector);
         tomcat.enableNaming();
         tomcat.setAddDefaultWebXmlToWebapp(false); // no JSP here: add only the default servlet below

@@ -16,6 +16,7 @@ public final class TestServer implements AutoCloseable {
     public final String databaseUrl;
     private final Map<String, String> settings;
     private EmbeddedTomcat tomcat;
+    private int port;
 
     private TestServer(String databaseUrl, Map<String, String> settings) {
         this.databaseUrl = databaseUrl;
@@ -49,13 +50,14 @@ public final class TestServer implements AutoCloseable {
         return tomcat;
     }
 
-    /** Stops the server (streams end); {@link #restart} brings it back on the same database. */
+    /** Stops the server (streams end); {@link #restart} brings it back on the same port and database. */
     public void stop() throws Exception {
+        port = tomcat.port();
         tomcat.close();
     }
 
     public void restart() throws Exception {
-        tomcat = EmbeddedTomcat.start(0, settings);
+        tomcat = EmbeddedTomcat.start(port, settings);
     }
 
     public Connection sql() throws SQLException {
