@@ -105,7 +105,8 @@ setInterval(() => {
 }, 30_000);
 
 // The service is where this page is: js/ sits under the application's root, whatever its context path.
-new NotificationClient({
+// Kept on window for the console (and the browser tests): window.inboxClient.status.
+window.inboxClient = new NotificationClient({
   baseUrl: new URL('..', import.meta.url).href,
   history: 50,
   onNotification: show,
