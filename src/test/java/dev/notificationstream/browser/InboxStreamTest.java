@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
+import org.openqa.selenium.devtools.NetworkInterceptor;
+import org.openqa.selenium.remote.http.Filter;
 
 /** The inbox page with SSE on (the default), in a real headless Chromium. */
 class InboxStreamTest {
@@ -167,6 +169,23 @@ class InboxStreamTest {
         } finally {
             server.stop();
             server.restart("ENABLE_SSE", "true");
+        }
+    }
+
+    @Test
+    void when_something_between_answers_the_stream_with_errors_the_page_falls_back_to_polling() throws Exception {
+        browser.openInbox(server.url(), "alice");
+        awaitState("live");
+        // Chromium's own network layer (DevTools Fetch domain) plays a proxy that refuses SSE: every
+        // /events request gets a 502; everything else passes.
+        try (NetworkInterceptor proxy = new NetworkInterceptor(browser.driver, (Filter) next -> request ->
+                request.getUri().contains("/events") ? new org.openqa.selenium.remote.http.HttpResponse().setStatus(502) : next.execute(request))) {
+            browser.driver.navigate().refresh();
+            String meanwhile = unique("While SSE is blocked");
+            insert(server, "alice", null, meanwhile, null, null);
+            browser.await(Duration.ofSeconds(15), "polling after repeated SSE failures", d -> "polling".equals(browser.state()));
+            assertEquals("Polling every 60 s", browser.statusText()); // the server's default interval
+            awaitTitle(meanwhile);
         }
     }
 
