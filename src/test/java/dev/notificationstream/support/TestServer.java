@@ -16,7 +16,7 @@ public final class TestServer implements AutoCloseable {
     public final String databaseUrl;
     private final Map<String, String> settings;
     private EmbeddedTomcat tomcat;
-    private int port;
+    private int port; // kept across stop() for restart()
 
     private TestServer(String databaseUrl, Map<String, String> settings) {
         this.databaseUrl = databaseUrl;
@@ -50,13 +50,20 @@ public final class TestServer implements AutoCloseable {
         return tomcat;
     }
 
-    /** Stops the server (streams end); {@link #restart} brings it back on the same port and database. */
+    /** Stops the server (streams end); {@link #restart} brings it back on the same database. */
     public void stop() throws Exception {
         port = tomcat.port();
         tomcat.close();
     }
 
-    public void restart() throws Exception {
+    /**
+     * Starts it again on the same database and the same port, as a real restart does (a browser
+     * page is tied to its origin), with {@code overrides} (name, value...) on top of its settings.
+     */
+    public void restart(String... overrides) throws Exception {
+        for (int i = 0; i + 1 < overrides.length; i += 2) {
+            settings.put(overrides[i], overrides[i + 1]);
+        }
         tomcat = EmbeddedTomcat.start(port, settings);
     }
 
