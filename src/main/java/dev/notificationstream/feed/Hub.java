@@ -122,15 +122,13 @@ public final class Hub {
         return merged;
     }
 
-    /** Every live stream gets a heartbeat, or the latest cursor if its own fell behind. */
+    /** Every live stream gets a heartbeat carrying the latest cursor, encoded once for all. */
     public void heartbeat(int heartbeatSeconds) {
-        Cursor cursor = latest;
-        byte[] cursorFrame = cursor == null ? null : encoder.cursorFrame(cursor);
-        byte[] heartbeat = encoder.heartbeat();
+        byte[] heartbeat = encoder.heartbeat(latest);
         // A client that took nothing for two heartbeats is not reading: let it catch up later.
         long stalledAfter = TimeUnit.SECONDS.toNanos(2L * heartbeatSeconds);
         for (Subscriber subscriber : all) {
-            subscriber.tick(cursor, cursorFrame, heartbeat, stalledAfter);
+            subscriber.tick(heartbeat, stalledAfter);
         }
     }
 

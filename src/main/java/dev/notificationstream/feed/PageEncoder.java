@@ -7,11 +7,15 @@ import dev.notificationstream.model.Cursor;
 public interface PageEncoder {
     EncodedPage encode(Page page);
 
-    /** A frame that moves a quiet client's resume point to {@code cursor}. */
+    /** A frame that moves a client's resume point to {@code cursor}. */
     byte[] cursorFrame(Cursor cursor);
 
-    /** A frame that keeps the connection alive and shows a dead one, and is no event. */
-    byte[] heartbeat();
+    /**
+     * The frame sent every heartbeat interval: it keeps the connection alive, shows a dead one by
+     * failing, and (with the latest cursor, null before the first read) moves a quiet client's
+     * resume point forward and lets an EventSource's watchdog see the stream is alive.
+     */
+    byte[] heartbeat(Cursor latest);
 
     /** The last frame of a stream the server ends: when to come back. */
     byte[] goodbye(int retryMs);

@@ -1,7 +1,6 @@
 package dev.notificationstream.feed;
 
 import dev.notificationstream.metrics.Metrics;
-import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Snapshot;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -35,7 +34,6 @@ public final class Subscriber {
     private Sink sink;
     /** Rows this snapshot saw were sent by the replay; null once live pages can no longer hold any. */
     private Snapshot replayed;
-    private Cursor lastCursor;
     private boolean unflushed;
     private long blockedSinceNanos;
     private StreamEnd ended;
@@ -65,7 +63,6 @@ public final class Subscriber {
             }
             this.sink = sink;
             this.replayed = replayed;
-            this.lastCursor = Cursor.at(replayed);
             return true;
         } finally {
             lock.unlock();
@@ -78,11 +75,11 @@ public final class Subscriber {
     }
 
     void deliver(EncodedPage page, int[] rows) {
-        offer(new Delivery(page, rows), page.page.more() ? null : page.page.next());
+        offer(new Delivery(page, rows));
     }
 
-    /** A heartbeat tick: move a quiet client's cursor, or just show it the connection lives. */
-    void tick(Cursor latest, byte[] cursorFrame, byte[] heartbeat, long stalledAfterNanos) {
+    /** A heartbeat tick: ends a stream that stopped reading, else queues the heartbeat. */
+    void tick(byte[] heartbeat, long stalledAfterNanos) {
         lock.lock();
         try {
             if (sink == null || ended != null) {
@@ -92,8 +89,7 @@ public final class Subscriber {
                 end(StreamEnd.SLOW_CONSUMER);
                 return;
             }
-            boolean moved = cursorFrame != null && !latest.equals(lastCursor);
-            offer(moved ? cursorFrame : heartbeat, moved ? latest : null);
+            offer(heartbeat);
             metrics.heartbeat();
         } finally {
             lock.unlock();
@@ -118,7 +114,7 @@ public final class Subscriber {
         wake();
     }
 
-    private void offer(Object item, Cursor cursor) {
+    private void offer(Object item) {
         lock.lock();
         try {
             if (ended != null) {
@@ -129,9 +125,6 @@ public final class Subscriber {
                 return;
             }
             queue.add(item);
-            if (cursor != null) {
-                lastCursor = cursor;
-            }
         } finally {
             lock.unlock();
         }

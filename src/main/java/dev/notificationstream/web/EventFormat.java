@@ -7,6 +7,7 @@ import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
 import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -17,16 +18,16 @@ import java.util.List;
  * data: {"id":42,...}
  * id: 752:755:753            on the last event of a batch only: the cursor to resume from
  *
- * event: cursor              moves a quiet client's resume point; listeners of
- * id: 760:760:               "notification" never see it
+ * :                          heartbeat, every SSE_HEARTBEAT_INTERVAL: a comment and the latest
+ * event: cursor              cursor, which moves a quiet client's resume point forward; listeners
+ * id: 760:760:               of "notification" never see it
  * data: 760:760:
- *
- * :                          heartbeat, a comment
  * </pre>
  */
 public final class EventFormat implements PageEncoder {
 
-    private static final byte[] HEARTBEAT = ":\n\n".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] COMMENT_LINE = ascii(":\n");
+    private static final byte[] COMMENT = ascii(":\n\n");
 
     @Override
     public EncodedPage encode(Page page) {
@@ -48,8 +49,15 @@ public final class EventFormat implements PageEncoder {
     }
 
     @Override
-    public byte[] heartbeat() {
-        return HEARTBEAT;
+    public byte[] heartbeat(Cursor latest) {
+        if (latest == null) {
+            return COMMENT;
+        }
+        // A comment for proxies and raw readers, and an event: EventSource shows no comment to scripts.
+        byte[] event = cursorFrame(latest);
+        byte[] frame = Arrays.copyOf(COMMENT_LINE, COMMENT_LINE.length + event.length);
+        System.arraycopy(event, 0, frame, COMMENT_LINE.length, event.length);
+        return frame;
     }
 
     @Override

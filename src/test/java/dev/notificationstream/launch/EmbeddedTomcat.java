@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
 import org.apache.catalina.connector.Connector;
@@ -12,6 +13,7 @@ import org.apache.catalina.realm.MemoryRealm;
 import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.JsonErrorReportValve;
+import org.apache.naming.factory.ResourceLinkFactory;
 import org.apache.tomcat.util.descriptor.web.ContextEnvironment;
 import org.apache.tomcat.util.scan.StandardJarScanner;
 
@@ -22,6 +24,8 @@ import org.apache.tomcat.util.scan.StandardJarScanner;
  * in one JVM.
  */
 public final class EmbeddedTomcat implements AutoCloseable {
+
+    private static final AtomicInteger INSTANCES = new AtomicInteger();
 
     private final Tomcat tomcat;
     private final Context context;
@@ -36,6 +40,8 @@ public final class EmbeddedTomcat implements AutoCloseable {
         Path base = Files.createTempDirectory("notification-stream-tomcat");
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(base.toString());
+        // JNDI names each context by engine, host and path: a unique engine lets several run in one JVM.
+        tomcat.getEngine().setName("Tomcat-" + INSTANCES.incrementAndGet());
         Connector connector = new Connector();
         connector.setPort(port);
         connector.setProperty("useVirtualThreads", "true"); // requests, and so parked streams, on virtual threads
@@ -101,6 +107,9 @@ public final class EmbeddedTomcat implements AutoCloseable {
 
     @Override
     public void close() throws LifecycleException {
+        // Tomcat keeps one JVM-wide "global naming context", the last server started's; a context
+        // checks against it when it stops. With several embedded servers in one JVM, point it at ours.
+        ResourceLinkFactory.setGlobalContext(tomcat.getServer().getGlobalNamingContext());
         tomcat.stop();
         tomcat.destroy();
     }
