@@ -151,12 +151,18 @@ public final class SseClient implements AutoCloseable {
         return received;
     }
 
-    /** Collects every notification that arrives within {@code quiet} of the previous event. */
+    /** Collects notifications until none has arrived for {@code quiet} (heartbeats do not count). */
     public List<JsonNode> drain(Duration quiet) throws InterruptedException {
         List<JsonNode> received = new ArrayList<>();
-        for (Event event; (event = next(quiet)) != null && event != CLOSED; ) {
-            if (event.type().equals("notification")) {
+        long deadline = System.nanoTime() + quiet.toNanos();
+        for (long left; (left = deadline - System.nanoTime()) > 0; ) {
+            Event event = events.poll(left, TimeUnit.NANOSECONDS);
+            if (event == CLOSED) {
+                break;
+            }
+            if (event != null && event.type().equals("notification")) {
                 received.add(event.json());
+                deadline = System.nanoTime() + quiet.toNanos();
             }
         }
         return received;
