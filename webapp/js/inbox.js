@@ -95,14 +95,19 @@ function showStatus(s) {
     polling: `Polling every ${Math.round((s.intervalMs ?? 0) / 1000)} s`,
     reconnecting: s.retryInMs ? `Reconnecting in ${Math.max(1, Math.round(s.retryInMs / 1000))} s…` : 'Reconnecting…',
     offline: 'Offline',
+    unauthenticated: 'Signed out: sign in again',
   }[s.state] ?? s.state;
 }
 
-setInterval(() => {
+// "2 min ago" stays true: every 30 s, and at once when the tab is shown again (browsers slow the
+// timers of hidden tabs down to once a minute or less).
+function refreshTimes() {
   for (const when of inbox.querySelectorAll('.when')) {
     when.textContent = ago(when.dateTime);
   }
-}, 30_000);
+}
+setInterval(refreshTimes, 30_000);
+document.addEventListener('visibilitychange', () => document.hidden || refreshTimes());
 
 // The service is where this page is: js/ sits under the application's root, whatever its context path.
 // Kept on window for the console (and the browser tests): window.inboxClient.status.

@@ -11,7 +11,9 @@
  *   client.close();                                  // when the page no longer wants them
  *
  * States: 'connecting' (first start), 'live' (a stream is open), 'polling' (every
- * status.intervalMs), 'reconnecting' (next try in status.retryInMs), 'offline' (the browser says so).
+ * status.intervalMs), 'reconnecting' (next try in status.retryInMs), 'offline' (the browser says so),
+ * 'unauthenticated' (the service answered 401: sign in again; the client retries every 5 minutes and
+ * whenever the tab gets focus).
  *
  * How it works, and why:
  * - GET /api/config says whether the server streams (ENABLE_SSE): stream /events, else poll
@@ -19,16 +21,24 @@
  *   sessionStorage, so a reload resumes where the page was and a switch of mode loses nothing.
  * - The server delivers at least once (a resume may repeat the batch it was cut in); every row
  *   carries its id, and the client drops ids it has already shown: exactly once on the screen.
- * - The stream is read with fetch() and parsed here rather than with EventSource. The wire format
- *   is plain SSE, but EventSource hides two things this client needs: comment lines (the server's
- *   heartbeats, which feed the watchdog) and the HTTP status (503 "sse_disabled" means: poll now;
- *   400 "invalid_cursor" means: start again). @microsoft/fetch-event-source does the same for the
- *   same reasons. Resumes pass ?cursor= (no Last-Event-ID header, so no CORS preflight).
- * - A watchdog ends a stream that sent nothing (event, heartbeat or cursor frame) for 1.5 x the
- *   server's heartbeat: a silently dead connection (sleep, Wi-Fi change) would otherwise look live.
- * - Reconnects back off exponentially with jitter, capped, so a restart is not a stampede. A
- *   stream that answers but never streams (a proxy that buffers or blocks SSE) counts as an SSE
- *   failure: after a few the client polls instead and tries SSE again later.
+ * - The stream is the browser's EventSource (withCredentials, for use from another origin). It
+ *   listens for "notification" (a row) and "cursor" (sent right after the replay and with every
+ *   heartbeat); event.lastEventId is the cursor to keep. Each new EventSource resumes with
+ *   ?cursor= (a plain GET, no CORS preflight).
+ * - EventSource would reconnect by itself, but blindly: at its own pace, and forever on a 503 or a
+ *   401. So on its first "error" the client closes it and decides. It also hides the HTTP status:
+ *   a stream that failed before delivering anything is explained with cheap requests instead.
+ *   GET /api/config fails: the service is down (back off) or says 401 (unauthenticated); it says
+ *   sseEnabled false: poll at once. GET /api/notifications?cursor=<saved>&limit=1 answers 400
+ *   invalid_cursor: drop the cursor and start fresh. Otherwise something refused the stream itself
+ *   (a proxy, a stream limit): an SSE failure.
+ * - A watchdog ends a stream that sent no event (a row, or the cursor event that comes with every
+ *   heartbeat) for 1.5 x the server's heartbeat: a silently dead connection (sleep, Wi-Fi change)
+ *   would otherwise look live.
+ * - A stream that worked and ended is reopened after a short jittered wait (reconnectAfterMs).
+ *   Failed tries back off exponentially with jitter, capped, so a restart is not a stampede. A
+ *   stream that never delivers (a proxy that buffers or blocks SSE) counts as an SSE failure:
+ *   after a few in a row the client polls instead and tries SSE again later.
  * - One connection per browser, not per tab (browsers allow 6 HTTP/1.1 connections per origin):
  *   tabs elect a leader with the Web Locks API; the leader holds the stream or the polling loop and
  *   passes rows, cursors and status to the other tabs over a BroadcastChannel. Every tab keeps the
@@ -42,8 +52,9 @@ const DEFAULTS = {
   onNotification: () => {},
   onStatus: () => {},
   maxBackoffMs: 30_000, // the longest wait between two tries
-  sseFailuresBeforePolling: 3, // streams that answered but did not stream, in a row
-  sseRetryAfterMs: 5 * 60_000, // after falling back (or when SSE is off), how long to poll before trying SSE again
+  reconnectAfterMs: 3_000, // after a stream that worked ends: between half and all of this (jitter spreads a restart's reconnects)
+  sseFailuresBeforePolling: 3, // streams in a row refused by something other than the service's own answers
+  sseRetryAfterMs: 5 * 60_000, // after falling back (or when SSE is off), how long to poll before trying SSE again; also the retry after a 401
   seenIdsKept: 5_000, // ids remembered for de-duplication; repeats only happen around a resume
 };
 
@@ -60,6 +71,7 @@ export class NotificationClient {
   #ready = false;
   #early = []; // messages from the leader that arrived before this tab had its history
   #stop = new AbortController();
+  #validCursor = null; // the saved cursor the server last accepted, so a failing stream checks it once
 
   constructor(options = {}) {
     this.#options = { ...DEFAULTS, ...options };
@@ -127,6 +139,11 @@ export class NotificationClient {
         if (signal.aborted) {
           throw failure;
         }
+        if (failure.status === 401) {
+          await this.#signedOut(signal);
+          attempt = -1;
+          continue;
+        }
         await this.#waitBeforeRetry(attempt, signal);
       }
     }
@@ -136,7 +153,7 @@ export class NotificationClient {
   async #lead(signal) {
     this.#leading = true;
     let attempt = 0; // failed tries in a row, for the backoff
-    let sseFailures = 0; // streams in a row that answered but did not stream
+    let sseFailures = 0; // streams in a row that were refused or never delivered
     let pollUntil = 0; // after a fallback to polling: when to try SSE again
     while (!signal.aborted) {
       try {
@@ -147,7 +164,12 @@ export class NotificationClient {
           continue;
         }
         if (!this.#config.sseEnabled || Date.now() < pollUntil) {
-          if (!(await this.#poll(signal))) {
+          const failure = await this.#poll(signal);
+          if (failure?.status === 401) {
+            await this.#signedOut(signal);
+            continue;
+          }
+          if (failure) {
             await this.#waitBeforeRetry(attempt++, signal);
             continue;
           }
@@ -159,23 +181,27 @@ export class NotificationClient {
           }
           continue;
         }
-        const end = await this.#stream(signal);
-        switch (end.kind) {
-          case 'ended': // it streamed, then the server or the network ended it: come back
+        const delivered = await this.#stream(signal);
+        const end = delivered ? 'ended' : await this.#diagnose(signal);
+        switch (end) {
+          case 'ended': { // it streamed, then the server or the network ended it: come back soon
             attempt = 0;
             sseFailures = 0;
-            this.#report({ state: 'reconnecting', retryInMs: end.retryMs });
-            await sleep(end.retryMs, signal);
+            const wait = Math.round(this.#options.reconnectAfterMs * (0.5 + Math.random() / 2));
+            this.#report({ state: 'reconnecting', retryInMs: wait });
+            await sleep(wait, signal);
             break;
-          case 'disabled': // 503 sse_disabled: the server polls; do so at once
-            this.#config = { ...this.#config, sseEnabled: false, pollIntervalMs: end.pollIntervalMs ?? this.#config.pollIntervalMs };
-            this.#configReadAt = Date.now();
+          }
+          case 'disabled': // #diagnose read a config with sseEnabled false: the loop polls from now on
             break;
-          case 'invalid_cursor': // not a cursor of this database (restored elsewhere?): start from now
+          case 'invalid_cursor': // not a cursor of this database (restored elsewhere?): start afresh
             sessionStorage.removeItem(this.#key);
             await this.#openInbox(signal);
             break;
-          case 'refused': // an answer, but no stream: a proxy in the way, or the server is unwell
+          case 'unauthenticated':
+            await this.#signedOut(signal);
+            break;
+          case 'refused': // the service answers, the stream does not: a proxy in the way, a stream limit
             if (++sseFailures >= this.#options.sseFailuresBeforePolling) {
               sseFailures = 0;
               pollUntil = Date.now() + this.#options.sseRetryAfterMs;
@@ -183,7 +209,7 @@ export class NotificationClient {
             }
             await this.#waitBeforeRetry(attempt++, signal);
             break;
-          default: // 'network': no answer at all (server down, restarting)
+          default: // 'network': the service does not answer at all (down, restarting)
             await this.#waitBeforeRetry(attempt++, signal);
         }
       } catch (failure) {
@@ -198,86 +224,93 @@ export class NotificationClient {
   }
 
   /**
-   * One SSE connection, from open to end; resolves with how it ended:
-   * ended (after streaming), disabled, invalid_cursor, refused (answered, never streamed), network.
+   * One EventSource, from open to end (its first error, the watchdog, the browser going offline or
+   * close()). Resolves true if it delivered at least one event: the server sends one (a row or a
+   * cursor) as soon as its replay is done, so false means the stream never really started.
    */
-  async #stream(signal) {
-    const connection = new AbortController();
-    const abort = () => connection.abort();
-    signal.addEventListener('abort', abort);
-    window.addEventListener('offline', abort);
-    const watchdogMs = 1500 * this.#config.heartbeatSeconds;
-    let watchdog;
-    const arm = () => {
-      clearTimeout(watchdog);
-      watchdog = setTimeout(abort, watchdogMs);
-    };
-    let answered = false;
-    let chunks = 0;
-    const parser = new SseParser((event) => this.#onEvent(event));
-    try {
-      arm();
-      const cursor = this.#cursor();
-      const query = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
-      const response = await fetch(this.#base + '/events' + query, {
-        headers: { Accept: 'text/event-stream' },
-        credentials: 'include',
-        cache: 'no-store',
-        signal: connection.signal,
-      });
-      answered = true;
-      const type = response.headers.get('Content-Type') || '';
-      if (!response.ok || !type.startsWith('text/event-stream')) {
-        const error = await response.json().catch(() => ({}));
-        if (response.status === 503 && error.error === 'sse_disabled') {
-          return { kind: 'disabled', pollIntervalMs: error.pollIntervalMs };
-        }
-        if (response.status === 400 && error.error === 'invalid_cursor') {
-          return { kind: 'invalid_cursor' };
-        }
-        return { kind: 'refused' };
-      }
-      const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-      for (;;) {
-        const { value, done } = await reader.read();
-        if (done) {
-          break;
-        }
-        arm(); // any bytes: an event, a cursor frame or a heartbeat comment
-        if (chunks++ === 0) {
+  #stream(signal) {
+    const cursor = this.#cursor();
+    const source = new EventSource(this.#base + '/events' + (cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''), {
+      withCredentials: true,
+    });
+    let delivered = false;
+    return new Promise((resolve) => {
+      let watchdog;
+      const end = () => {
+        clearTimeout(watchdog);
+        source.close(); // before EventSource reconnects by itself: #lead decides when, and how
+        signal.removeEventListener('abort', end);
+        window.removeEventListener('offline', end);
+        resolve(delivered);
+      };
+      const arm = () => {
+        clearTimeout(watchdog);
+        watchdog = setTimeout(end, 1500 * this.#config.heartbeatSeconds);
+      };
+      const onEvent = (event) => {
+        arm();
+        if (!delivered) {
+          delivered = true;
           this.#report({ state: 'live' });
         }
-        parser.push(value);
-      }
+        if (event.type === 'notification') {
+          this.#accept(JSON.parse(event.data), false);
+        }
+        // EventSource keeps the last id it saw: the cursor of the last complete batch, or of the
+        // latest cursor event. Empty until the first id of this connection.
+        if (event.lastEventId) {
+          this.#saveCursor(event.lastEventId);
+        }
+      };
+      source.addEventListener('notification', onEvent);
+      source.addEventListener('cursor', onEvent);
+      source.addEventListener('error', end);
+      signal.addEventListener('abort', end);
+      window.addEventListener('offline', end);
+      arm(); // also bounds a connection that never opens
+    });
+  }
+
+  /**
+   * Why a stream delivered nothing, since EventSource does not tell (no status, no body):
+   * network, unauthenticated, disabled, invalid_cursor or refused.
+   */
+  async #diagnose(signal) {
+    if (!navigator.onLine) {
+      return 'network';
+    }
+    try {
+      await this.#readConfig(signal); // no database behind it: cheap even when every browser asks
     } catch (failure) {
       if (signal.aborted) {
         throw failure;
       }
-      // the watchdog, the browser going offline, or the network
-    } finally {
-      clearTimeout(watchdog);
-      signal.removeEventListener('abort', abort);
-      window.removeEventListener('offline', abort);
-      connection.abort(); // frees the response body if we stopped reading early
+      return failure.status === 401 ? 'unauthenticated' : 'network';
     }
-    if (chunks > 0) {
-      // The server's "retry:" (jittered by the server when it shuts down), jittered again here.
-      return { kind: 'ended', retryMs: Math.round(parser.retryMs * (0.5 + Math.random() / 2)) };
+    if (!this.#config.sseEnabled) {
+      return 'disabled'; // the stream was answered 503 sse_disabled
     }
-    return { kind: answered ? 'refused' : 'network' };
+    const cursor = this.#cursor();
+    if (cursor && cursor !== this.#validCursor) {
+      try {
+        await this.#json(`/api/notifications?cursor=${encodeURIComponent(cursor)}&limit=1`, signal);
+        this.#validCursor = cursor; // the server takes it: do not ask again while it fails for other reasons
+      } catch (failure) {
+        if (signal.aborted) {
+          throw failure;
+        }
+        if (failure.error === 'invalid_cursor') {
+          return 'invalid_cursor';
+        }
+        if (failure.status === 401) {
+          return 'unauthenticated';
+        }
+      }
+    }
+    return 'refused';
   }
 
-  #onEvent({ type, data, id }) {
-    if (type === 'notification') {
-      this.#accept(JSON.parse(data), false);
-    }
-    // The id rides on the last event of a batch (after its rows) and on "cursor" frames.
-    if (id) {
-      this.#saveCursor(id);
-    }
-  }
-
-  /** Polls until the server has nothing more; false when a request failed. */
+  /** Polls until the server has nothing more; the failure of a request, or nothing when all went well. */
   async #poll(signal) {
     try {
       for (;;) {
@@ -287,7 +320,7 @@ export class NotificationClient {
         page.notifications.forEach((n) => this.#accept(n, false));
         this.#saveCursor(page.cursor);
         if (!page.more) {
-          return true;
+          return null;
         }
       }
     } catch (failure) {
@@ -297,8 +330,14 @@ export class NotificationClient {
       if (failure.error === 'invalid_cursor') {
         sessionStorage.removeItem(this.#key);
       }
-      return false;
+      return failure;
     }
+  }
+
+  /** A 401: say so and wait (sign-in may happen in another tab) rather than retrying at full speed. */
+  async #signedOut(signal) {
+    this.#report({ state: 'unauthenticated' });
+    await sleep(this.#options.sseRetryAfterMs, signal, 'focus');
   }
 
   async #readConfig(signal) {
@@ -310,7 +349,7 @@ export class NotificationClient {
     const response = await fetch(this.#base + path, { credentials: 'include', cache: 'no-store', signal });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
-      throw Object.assign(new Error(body.message || `HTTP ${response.status}`), body);
+      throw Object.assign(new Error(body.message || `HTTP ${response.status}`), body, { status: response.status });
     }
     return body;
   }
@@ -343,6 +382,9 @@ export class NotificationClient {
   }
 
   #saveCursor(cursor) {
+    if (cursor === this.#cursor()) {
+      return; // events inside a batch repeat the previous batch's id: nothing to store or share
+    }
     sessionStorage.setItem(this.#key, cursor);
     if (this.#leading) {
       this.#channel?.postMessage({ type: 'cursor', cursor });
@@ -375,63 +417,6 @@ export class NotificationClient {
         this.#status = { ...message.status, leader: false };
         call(this.#options.onStatus, this.status);
         break;
-    }
-  }
-}
-
-/**
- * The Server-Sent Events wire format, as the HTML standard parses it
- * (https://html.spec.whatwg.org/multipage/server-sent-events.html#event-stream-interpretation).
- */
-class SseParser {
-  retryMs = 3000;
-  #partial = '';
-  #type = '';
-  #data = [];
-  #id = '';
-
-  constructor(dispatch) {
-    this.dispatch = dispatch;
-  }
-
-  push(text) {
-    let buffer = this.#partial + text;
-    // A trailing CR may be half of a CRLF: keep it for the next chunk.
-    const keep = buffer.endsWith('\r') ? 1 : 0;
-    const lines = buffer.slice(0, buffer.length - keep).split(/\r\n|\r|\n/);
-    this.#partial = lines.pop() + buffer.slice(buffer.length - keep);
-    for (const line of lines) {
-      this.#line(line);
-    }
-  }
-
-  #line(line) {
-    if (line === '') {
-      if (this.#data.length > 0) {
-        this.dispatch({ type: this.#type || 'message', data: this.#data.join('\n'), id: this.#id });
-      }
-      this.#type = '';
-      this.#data = [];
-      this.#id = '';
-      return;
-    }
-    if (line.startsWith(':')) {
-      return; // a comment: the heartbeat
-    }
-    const colon = line.indexOf(':');
-    const field = colon < 0 ? line : line.slice(0, colon);
-    let value = colon < 0 ? '' : line.slice(colon + 1);
-    if (value.startsWith(' ')) {
-      value = value.slice(1);
-    }
-    if (field === 'event') {
-      this.#type = value;
-    } else if (field === 'data') {
-      this.#data.push(value);
-    } else if (field === 'id' && !value.includes('\0')) {
-      this.#id = value;
-    } else if (field === 'retry' && /^\d+$/.test(value)) {
-      this.retryMs = Number(value);
     }
   }
 }

@@ -19,6 +19,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -204,6 +205,29 @@ class InboxStreamTest {
             browser.await(Duration.ofSeconds(15), "polling after repeated SSE failures", d -> "polling".equals(browser.state()));
             assertEquals("Polling every 60 s", browser.statusText()); // the server's default interval
             awaitTitle(meanwhile);
+        }
+    }
+
+    @Test
+    void a_stream_answered_401_shows_signed_out_instead_of_reconnecting() throws Exception {
+        browser.openInbox(server.url(), "alice");
+        awaitState("live");
+        // The sign-in expires under an open page: the reload's first /api/config (and its history)
+        // still pass, then /events and every later /api/config are answered 401. EventSource shows
+        // no status; the client's config check finds the 401.
+        AtomicInteger configs = new AtomicInteger();
+        try (NetworkInterceptor expired = new NetworkInterceptor(browser.driver, (Filter) next -> request -> {
+            String uri = request.getUri();
+            boolean refused = uri.contains("/events") || (uri.contains("/api/config") && configs.getAndIncrement() > 0);
+            return refused ? new org.openqa.selenium.remote.http.HttpResponse().setStatus(401) : next.execute(request);
+        })) {
+            browser.driver.navigate().refresh();
+            awaitState("unauthenticated");
+            assertEquals("Signed out: sign in again", browser.statusText());
+            int asked = configs.get();
+            Thread.sleep(3_000); // longer than the first backoffs: no retry loop
+            assertEquals("unauthenticated", browser.state());
+            assertEquals(asked, configs.get(), "no new tries while signed out");
         }
     }
 
