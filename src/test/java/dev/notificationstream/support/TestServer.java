@@ -54,6 +54,7 @@ public final class TestServer implements AutoCloseable {
     public void stop() throws Exception {
         port = tomcat.port();
         tomcat.close();
+        tomcat = null;
     }
 
     /**
@@ -80,6 +81,8 @@ public final class TestServer implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
-        tomcat.close();
+        if (tomcat != null) {
+            tomcat.close();
+        }
     }
 }
