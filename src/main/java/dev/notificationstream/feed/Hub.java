@@ -29,6 +29,7 @@ public final class Hub {
     private final Map<String, Set<Subscriber>> byUser = new ConcurrentHashMap<>();
     private final Set<Subscriber> all = ConcurrentHashMap.newKeySet();
     private final AtomicInteger nextShard = new AtomicInteger();
+    /** The cursor of the last complete batch, or null before the first; heartbeats carry it. */
     private volatile Cursor latest;
     private volatile boolean closing;
 
@@ -71,11 +72,6 @@ public final class Hub {
 
     public int activeStreams() {
         return all.size();
-    }
-
-    /** The cursor of the last complete batch, or null before the first. */
-    public Cursor latest() {
-        return latest;
     }
 
     /** Queues each subscriber its rows of the page: its own and the broadcast ones. */
