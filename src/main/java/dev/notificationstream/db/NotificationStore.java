@@ -1,5 +1,6 @@
 package dev.notificationstream.db;
 
+import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.NewNotification;
 import dev.notificationstream.model.Notification;
@@ -10,7 +11,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import javax.sql.DataSource;
 
 /**
@@ -20,7 +23,17 @@ import javax.sql.DataSource;
  */
 public final class NotificationStore {
 
-    private static final String COLUMNS = "id, recipient, category, title, body, link, data::text AS data, created_at, txid::text::bigint AS txid";
+    private static final String COLUMNS = "id, recipient, recipient_role, category, title, body, link, data::text AS data,"
+            + " created_at, expires_at, txid::text::bigint AS txid";
+
+    /** Expired rows are neither delivered nor listed. */
+    private static final String LIVE = "AND (expires_at IS NULL OR expires_at > now())";
+
+    /** A user's rows: their own, everyone's, their roles'; and whether they read each. */
+    private static final String FOR_USER = """
+            AND (recipient = ? OR recipient IS NULL AND (recipient_role IS NULL OR recipient_role = ANY (?)))""";
+    private static final String READ = """
+            , EXISTS (SELECT 1 FROM notification_reads r WHERE r.username = ? AND r.notification_id = notifications.id) AS read""";
 
     /**
      * Rows after a cursor (see {@link Cursor}). A plain cursor reads {@code unseen(base)}. Inside a
@@ -33,23 +46,22 @@ public final class NotificationStore {
                 SELECT s.snapshot::text AS snapshot, n.*
                 FROM (SELECT pg_current_snapshot() AS snapshot) s
                 LEFT JOIN LATERAL (
-                    SELECT %s FROM notifications
+                    SELECT %s %s FROM notifications
                     WHERE (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid IN (SELECT pg_snapshot_xip(?::pg_snapshot)))
+                      %s
                       %s
                       %s
                     ORDER BY id
                     LIMIT ?
                 ) n ON true
                 ORDER BY n.id
-                """.formatted(COLUMNS,
+                """.formatted(COLUMNS, forUser ? READ : "",
                 withinBatch ? """
                         AND txid < pg_snapshot_xmax(?::pg_snapshot)
                         AND txid NOT IN (SELECT pg_snapshot_xip(?::pg_snapshot))
                         AND id > ?""" : "",
-                forUser ? FOR_USER : "");
+                forUser ? FOR_USER : "", LIVE);
     }
-
-    private static final String FOR_USER = "AND (recipient = ? OR recipient IS NULL)";
 
     private static final String AFTER_ALL = after(false, false);
     private static final String AFTER_ALL_IN_BATCH = after(true, false);
@@ -61,13 +73,13 @@ public final class NotificationStore {
             SELECT s.snapshot::text AS snapshot, n.*
             FROM (SELECT pg_current_snapshot() AS snapshot) s
             LEFT JOIN LATERAL (
-                SELECT %s FROM notifications
-                WHERE TRUE %s
+                SELECT %s %s FROM notifications
+                WHERE TRUE %s %s
                 ORDER BY id DESC
                 LIMIT ?
             ) n ON true
             ORDER BY n.id
-            """.formatted(COLUMNS, FOR_USER);
+            """.formatted(COLUMNS, READ, FOR_USER, LIVE);
 
     private final DataSource dataSource;
 
@@ -75,10 +87,10 @@ public final class NotificationStore {
         this.dataSource = dataSource;
     }
 
-    /** Reads with a pooled connection. {@code user} null reads every user's rows (the ChangeFeed). */
-    public Page after(String user, Cursor from, int limit) throws SQLException {
+    /** Reads with a pooled connection. {@code audience} null reads every user's rows (the ChangeFeed). */
+    public Page after(Audience audience, Cursor from, int limit) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {
-            return after(connection, user, from, limit);
+            return after(connection, audience, from, limit);
         }
     }
 
@@ -88,13 +100,16 @@ public final class NotificationStore {
      *
      * @throws CursorAheadException when the cursor comes from a database further along than this one
      */
-    public Page after(Connection connection, String user, Cursor from, int limit) throws SQLException {
+    public Page after(Connection connection, Audience audience, Cursor from, int limit) throws SQLException {
         Snapshot batch = from.batch();
         String sql = batch == null
-                ? (user == null ? AFTER_ALL : AFTER_FOR_USER)
-                : (user == null ? AFTER_ALL_IN_BATCH : AFTER_FOR_USER_IN_BATCH);
+                ? (audience == null ? AFTER_ALL : AFTER_FOR_USER)
+                : (audience == null ? AFTER_ALL_IN_BATCH : AFTER_FOR_USER_IN_BATCH);
         try (PreparedStatement query = connection.prepareStatement(sql)) {
             int i = 0;
+            if (audience != null) {
+                query.setString(++i, audience.user());
+            }
             query.setString(++i, from.base().toString());
             query.setString(++i, from.base().toString());
             if (batch != null) {
@@ -102,11 +117,11 @@ public final class NotificationStore {
                 query.setString(++i, batch.toString());
                 query.setLong(++i, from.afterId());
             }
-            if (user != null) {
-                query.setString(++i, user);
+            if (audience != null) {
+                i = bindAudience(query, i, audience);
             }
             query.setInt(++i, limit + 1);
-            Result result = read(query);
+            Result result = read(query, audience != null);
             if (from.newestXmax() > result.snapshot.xmax()) {
                 throw new CursorAheadException();
             }
@@ -124,12 +139,13 @@ public final class NotificationStore {
     }
 
     /** The user's newest {@code count} rows, oldest first, and a cursor for "now". */
-    public Page latest(String user, int count) throws SQLException {
+    public Page latest(Audience audience, int count) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement query = connection.prepareStatement(LATEST)) {
-            query.setString(1, user);
-            query.setInt(2, count);
-            Result result = read(query);
+            query.setString(1, audience.user());
+            int i = bindAudience(query, 1, audience);
+            query.setInt(++i, count);
+            Result result = read(query, true);
             return new Page(null, result.rows, Cursor.at(result.snapshot), false);
         }
     }
@@ -140,6 +156,25 @@ public final class NotificationStore {
                 ResultSet result = query.executeQuery()) {
             result.next();
             return Cursor.at(Snapshot.parse(result.getString(1)));
+        }
+    }
+
+    private static int bindAudience(PreparedStatement query, int i, Audience audience) throws SQLException {
+        query.setString(++i, audience.user());
+        query.setArray(++i, query.getConnection().createArrayOf("text", audience.roles().toArray()));
+        return i;
+    }
+
+    /** Every role some row has addressed: the roles to ask the container about. */
+    public Set<String> roles() throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT role FROM notification_roles");
+                ResultSet result = query.executeQuery()) {
+            Set<String> roles = new HashSet<>();
+            while (result.next()) {
+                roles.add(result.getString(1));
+            }
+            return roles;
         }
     }
 
@@ -157,7 +192,7 @@ public final class NotificationStore {
             insert.setString(6, row.data());
             try (ResultSet result = insert.executeQuery()) {
                 result.next();
-                return notification(result);
+                return notification(result, false);
             }
         }
     }
@@ -179,14 +214,17 @@ public final class NotificationStore {
 
     private record Result(Snapshot snapshot, List<Notification> rows) {}
 
-    private static Notification notification(ResultSet result) throws SQLException {
-        Timestamp created = result.getTimestamp("created_at");
-        return new Notification(result.getLong("id"), result.getString("recipient"), result.getString("category"),
-                result.getString("title"), result.getString("body"), result.getString("link"),
-                result.getString("data"), created.toInstant(), result.getLong("txid"));
+    /** {@code withRead}: the query selected the user's {@code read} flag. */
+    private static Notification notification(ResultSet result, boolean withRead) throws SQLException {
+        Timestamp expires = result.getTimestamp("expires_at");
+        boolean read = withRead && result.getBoolean("read");
+        return new Notification(result.getLong("id"), result.getString("recipient"), result.getString("recipient_role"),
+                result.getString("category"), result.getString("title"), result.getString("body"),
+                result.getString("link"), result.getString("data"), result.getTimestamp("created_at").toInstant(),
+                expires == null ? null : expires.toInstant(), result.getLong("txid"), read);
     }
 
-    private static Result read(PreparedStatement query) throws SQLException {
+    private static Result read(PreparedStatement query, boolean withRead) throws SQLException {
         try (ResultSet result = query.executeQuery()) {
             Snapshot snapshot = null;
             List<Notification> rows = new ArrayList<>();
@@ -194,7 +232,7 @@ public final class NotificationStore {
                 snapshot = snapshot != null ? snapshot : Snapshot.parse(result.getString("snapshot"));
                 result.getLong("id");
                 if (!result.wasNull()) {
-                    rows.add(notification(result));
+                    rows.add(notification(result, withRead));
                 }
             }
             return new Result(snapshot, rows);

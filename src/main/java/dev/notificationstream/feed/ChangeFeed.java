@@ -113,7 +113,7 @@ public final class ChangeFeed {
         long started = System.nanoTime();
         Page page;
         do {
-            page = store.after(connection, null, cursor, pageSize);
+            page = store.after(connection, null, cursor, pageSize); // every user's rows
             hub.publish(page);
             cursor = page.next();
         } while (page.more() && running);

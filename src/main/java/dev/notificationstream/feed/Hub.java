@@ -2,8 +2,10 @@ package dev.notificationstream.feed;
 
 import dev.notificationstream.db.Page;
 import dev.notificationstream.metrics.Metrics;
+import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -45,14 +47,14 @@ public final class Hub {
      * Starts queueing the user's rows; they are written once the subscriber goes live.
      * {@code onEnd} runs once when the stream ends, whatever ends it.
      */
-    public Subscriber subscribe(String user, Consumer<StreamEnd> onEnd) {
+    public Subscriber subscribe(Audience audience, Consumer<StreamEnd> onEnd) {
         int shard = Math.floorMod(nextShard.getAndIncrement(), fanOut.shards());
-        Subscriber subscriber = new Subscriber(user, shard, queueCapacity, fanOut, metrics, (ended, reason) -> {
+        Subscriber subscriber = new Subscriber(audience, shard, queueCapacity, fanOut, metrics, (ended, reason) -> {
             remove(ended);
             metrics.streamEnded(reason.name());
             onEnd.accept(reason);
         });
-        byUser.computeIfAbsent(user, u -> ConcurrentHashMap.newKeySet()).add(subscriber);
+        byUser.computeIfAbsent(audience.user(), u -> ConcurrentHashMap.newKeySet()).add(subscriber);
         all.add(subscriber);
         return subscriber;
     }
@@ -74,21 +76,25 @@ public final class Hub {
         return all.size();
     }
 
-    /** Queues each subscriber its rows of the page: its own and the broadcast ones. */
+    /** Queues each subscriber its rows of the page: its own, everyone's and its roles'. */
     public void publish(Page page) {
         List<Notification> rows = page.rows();
         if (!rows.isEmpty() && !all.isEmpty()) {
             EncodedPage encoded = encoder.encode(page);
-            Map<String, int[]> own = new HashMap<>();
-            int[] broadcast = indexRows(rows, own);
-            if (broadcast.length == 0) {
-                own.forEach((user, indexes) -> byUser.getOrDefault(user, Set.of())
+            Shares shares = Shares.of(rows, Instant.now());
+            if (shares.broadcast.length == 0) {
+                shares.own.forEach((user, indexes) -> byUser.getOrDefault(user, Set.of())
                         .forEach(subscriber -> subscriber.deliver(encoded, indexes)));
             } else {
-                int[] everyRow = broadcast.length == rows.size() ? null : broadcast;
+                boolean everyRowToAll = shares.broadcast.length == rows.size() && !shares.roles;
                 for (Subscriber subscriber : all) {
-                    int[] mine = own.get(subscriber.user);
-                    subscriber.deliver(encoded, mine == null ? everyRow : merge(broadcast, mine));
+                    int[] common = shares.roles ? forRoles(subscriber, rows, shares.broadcast) : shares.broadcast;
+                    if (common == null) {
+                        subscriber.end(StreamEnd.AUDIENCE_CHANGED);
+                        continue;
+                    }
+                    int[] mine = shares.own.get(subscriber.user);
+                    subscriber.deliver(encoded, mine != null ? merge(common, mine) : everyRowToAll ? null : common);
                 }
             }
         }
@@ -97,16 +103,47 @@ public final class Hub {
         }
     }
 
-    /** The broadcast rows' indexes; each recipient's own rows go into {@code own}. */
-    private static int[] indexRows(List<Notification> rows, Map<String, int[]> own) {
-        IntStream.Builder broadcast = IntStream.builder();
-        Map<String, IntStream.Builder> recipients = new HashMap<>();
-        for (int i = 0; i < rows.size(); i++) {
-            String recipient = rows.get(i).recipient();
-            (recipient == null ? broadcast : recipients.computeIfAbsent(recipient, r -> IntStream.builder())).add(i);
+    /**
+     * A page's rows by audience: indexes of the rows for everyone or a role ({@code broadcast},
+     * {@code roles} true when a role is among them), and each user's own. Expired rows go to no one.
+     */
+    private record Shares(int[] broadcast, boolean roles, Map<String, int[]> own) {
+        static Shares of(List<Notification> rows, Instant now) {
+            IntStream.Builder broadcast = IntStream.builder();
+            boolean roles = false;
+            Map<String, IntStream.Builder> recipients = new HashMap<>();
+            for (int i = 0; i < rows.size(); i++) {
+                Notification row = rows.get(i);
+                if (row.expiresAt() != null && !row.expiresAt().isAfter(now)) {
+                    continue;
+                }
+                if (row.isBroadcast()) {
+                    broadcast.add(i);
+                    roles |= row.recipientRole() != null;
+                } else {
+                    recipients.computeIfAbsent(row.recipient(), r -> IntStream.builder()).add(i);
+                }
+            }
+            Map<String, int[]> own = new HashMap<>();
+            recipients.forEach((user, indexes) -> own.put(user, indexes.build().toArray()));
+            return new Shares(broadcast.build().toArray(), roles, own);
         }
-        recipients.forEach((user, indexes) -> own.put(user, indexes.build().toArray()));
-        return broadcast.build().toArray();
+    }
+
+    /** The broadcast rows this subscriber's roles let through; null when it was not asked about a role. */
+    private static int[] forRoles(Subscriber subscriber, List<Notification> rows, int[] broadcast) {
+        Audience audience = subscriber.audience();
+        IntStream.Builder kept = IntStream.builder();
+        for (int i : broadcast) {
+            Notification row = rows.get(i);
+            if (audience.unsureOf(row)) {
+                return null;
+            }
+            if (audience.receives(row)) {
+                kept.add(i);
+            }
+        }
+        return kept.build().toArray();
     }
 
     private static int[] merge(int[] a, int[] b) {

@@ -1,6 +1,7 @@
 package dev.notificationstream.feed;
 
 import dev.notificationstream.metrics.Metrics;
+import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Snapshot;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -22,6 +23,7 @@ public final class Subscriber {
     private static final Object CLOSE = new Object();
 
     final String user;
+    private final Audience audience;
     final int shard;
     private final int capacity;
     private final FanOut fanOut;
@@ -38,8 +40,9 @@ public final class Subscriber {
     private long blockedSinceNanos;
     private StreamEnd ended;
 
-    Subscriber(String user, int shard, int capacity, FanOut fanOut, Metrics metrics, BiConsumer<Subscriber, StreamEnd> onEnd) {
-        this.user = user;
+    Subscriber(Audience audience, int shard, int capacity, FanOut fanOut, Metrics metrics, BiConsumer<Subscriber, StreamEnd> onEnd) {
+        this.audience = audience;
+        this.user = audience.user();
         this.shard = shard;
         this.capacity = capacity;
         this.fanOut = fanOut;
@@ -49,6 +52,10 @@ public final class Subscriber {
 
     public String user() {
         return user;
+    }
+
+    Audience audience() {
+        return audience;
     }
 
     /**

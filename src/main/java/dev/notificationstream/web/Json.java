@@ -32,6 +32,7 @@ final class Json {
         json.writeStartObject();
         json.writeNumberField("id", n.id());
         json.writeStringField("recipient", n.recipient());
+        json.writeStringField("recipientRole", n.recipientRole());
         json.writeStringField("category", n.category());
         json.writeStringField("title", n.title());
         json.writeStringField("body", n.body());
@@ -43,6 +44,8 @@ final class Json {
             json.writeRawValue(n.data()); // already JSON: PostgreSQL's jsonb text, on one line
         }
         json.writeStringField("createdAt", n.createdAt().toString());
+        json.writeStringField("expiresAt", n.expiresAt() == null ? null : n.expiresAt().toString());
+        json.writeBooleanField("read", n.read());
         json.writeEndObject();
     }
 

@@ -6,6 +6,7 @@ import dev.notificationstream.db.CursorAheadException;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
 import dev.notificationstream.metrics.Metrics;
+import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.NewNotification;
 import dev.notificationstream.model.Notification;
@@ -58,7 +59,8 @@ final class NotificationsServlet extends HttpServlet {
                 Json.refuse(response, 429, wait, "rate_limited", "polling too often; wait before the next poll");
                 return;
             }
-            page = cursor == null ? store.latest(user, limit) : store.after(user, cursor, limit);
+            Audience audience = Identity.audience(request, store);
+            page = cursor == null ? store.latest(audience, limit) : store.after(audience, cursor, limit);
         } catch (Params.BadRequest bad) {
             Json.error(response, 400, bad.error, bad.getMessage());
             return;

@@ -8,6 +8,7 @@ import dev.notificationstream.feed.Hub;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
 import dev.notificationstream.metrics.Metrics;
+import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletOutputStream;
@@ -75,15 +76,24 @@ final class SseServlet extends HttpServlet {
             return;
         }
 
+        Audience audience;
+        try {
+            audience = Identity.audience(request, store);
+        } catch (SQLException failed) {
+            limits.close(user, address);
+            LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + address, failed);
+            Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+            return;
+        }
         String from = cursor == null ? "now" : cursor.toString();
-        Subscriber subscriber = hub.subscribe(user, reason -> {
+        Subscriber subscriber = hub.subscribe(audience, reason -> {
             limits.close(user, address);
             Level level = reason == StreamEnd.CLIENT_GONE || reason == StreamEnd.SHUTDOWN ? Level.FINE : Level.INFO;
             LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
         });
         Page page;
         try {
-            page = cursor == null ? store.latest(user, lastN) : store.after(user, cursor, REPLAY_PAGE);
+            page = cursor == null ? store.latest(audience, lastN) : store.after(audience, cursor, REPLAY_PAGE);
         } catch (CursorAheadException foreign) {
             subscriber.end(StreamEnd.ERROR);
             Json.error(response, 400, "invalid_cursor", foreign.getMessage());
@@ -107,7 +117,7 @@ final class SseServlet extends HttpServlet {
         async.addListener(stream);
         try {
             out.write(format.hello(config.retryMs()));
-            page = replay(user, page, out, subscriber);
+            page = replay(audience, page, out, subscriber);
             out.flush();
         } catch (IOException | SQLException | RuntimeException interrupted) {
             LOG.fine(() -> "replay ended user=" + user + " reason=" + interrupted);
@@ -136,7 +146,7 @@ final class SseServlet extends HttpServlet {
     }
 
     /** Writes every page from the first to "now"; returns the last page read. */
-    private Page replay(String user, Page page, ServletOutputStream out, Subscriber subscriber)
+    private Page replay(Audience audience, Page page, ServletOutputStream out, Subscriber subscriber)
             throws IOException, SQLException {
         while (true) {
             if (!page.rows().isEmpty()) {
@@ -146,7 +156,7 @@ final class SseServlet extends HttpServlet {
             if (!page.more() || subscriber.isEnded()) {
                 break;
             }
-            page = store.after(user, page.next(), REPLAY_PAGE);
+            page = store.after(audience, page.next(), REPLAY_PAGE);
         }
         if (page.rows().isEmpty()) {
             // The last page's cursor went out with no event: send it alone, so the client has a
