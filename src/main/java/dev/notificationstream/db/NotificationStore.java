@@ -11,7 +11,9 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import javax.sql.DataSource;
@@ -163,6 +165,111 @@ public final class NotificationStore {
         query.setString(++i, audience.user());
         query.setArray(++i, query.getConnection().createArrayOf("text", audience.roles().toArray()));
         return i;
+    }
+
+    /** Rows read by users since a snapshot (by anyone: the ChangeFeed), and the snapshot they were read in. */
+    public record Reads(Map<String, List<Long>> idsByUser, Snapshot snapshot) {}
+
+    private static final String READS_AFTER = """
+            SELECT s.snapshot::text AS snapshot, r.username, r.notification_id
+            FROM (SELECT pg_current_snapshot() AS snapshot) s
+            LEFT JOIN LATERAL (
+                SELECT username, notification_id FROM notification_reads
+                WHERE (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid IN (SELECT pg_snapshot_xip(?::pg_snapshot)))
+                  %s
+                ORDER BY notification_id
+            ) r ON true
+            """;
+    private static final String READS_AFTER_ALL = READS_AFTER.formatted("");
+    private static final String READS_AFTER_FOR_USER = READS_AFTER.formatted("AND username = ?");
+
+    /**
+     * Read marks committed after {@code since} ({@code user} null: everyone's). Marks are few and
+     * idempotent, so they are read whole, not paged, and a mark may come twice.
+     */
+    public Reads readsAfter(Connection connection, String user, Snapshot since) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(user == null ? READS_AFTER_ALL : READS_AFTER_FOR_USER)) {
+            query.setString(1, since.toString());
+            query.setString(2, since.toString());
+            if (user != null) {
+                query.setString(3, user);
+            }
+            try (ResultSet result = query.executeQuery()) {
+                Snapshot snapshot = null;
+                Map<String, List<Long>> ids = new HashMap<>();
+                while (result.next()) {
+                    snapshot = snapshot != null ? snapshot : Snapshot.parse(result.getString("snapshot"));
+                    String username = result.getString("username");
+                    if (username != null) {
+                        ids.computeIfAbsent(username, u -> new ArrayList<>()).add(result.getLong("notification_id"));
+                    }
+                }
+                return new Reads(ids, snapshot);
+            }
+        }
+    }
+
+    public Reads readsAfter(String user, Snapshot since) throws SQLException {
+        try (Connection connection = dataSource.getConnection()) {
+            return readsAfter(connection, user, since);
+        }
+    }
+
+    /** Marks one row read for its user; false when the row is not theirs to read (or does not exist). */
+    public boolean markRead(Audience audience, long id) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement mark = connection.prepareStatement("""
+                        WITH target AS (SELECT id FROM notifications WHERE id = ? %s)
+                        , marked AS (
+                            INSERT INTO notification_reads (username, notification_id) SELECT ?, id FROM target
+                            ON CONFLICT DO NOTHING)
+                        SELECT count(*) FROM target""".formatted(FOR_USER))) {
+            mark.setLong(1, id);
+            int i = bindAudience(mark, 1, audience);
+            mark.setString(++i, audience.user());
+            try (ResultSet result = mark.executeQuery()) {
+                result.next();
+                return result.getLong(1) == 1;
+            }
+        }
+    }
+
+    /**
+     * Marks read every unread row of the user's that {@code upTo} had seen; a row committed after it
+     * stays unread. Returns how many were marked.
+     */
+    public int markAllRead(Audience audience, Cursor upTo) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement mark = connection.prepareStatement("""
+                        INSERT INTO notification_reads (username, notification_id)
+                        SELECT ?, id FROM notifications
+                        WHERE pg_visible_in_snapshot(txid, ?::pg_snapshot) %s %s
+                        ON CONFLICT DO NOTHING""".formatted(FOR_USER, LIVE))) {
+            if (upTo.newestXmax() > now(connection).base().xmax()) {
+                throw new CursorAheadException();
+            }
+            mark.setString(1, audience.user());
+            mark.setString(2, upTo.base().toString()); // inside a batch: only what the base saw, to be safe
+            bindAudience(mark, 2, audience);
+            return mark.executeUpdate();
+        }
+    }
+
+    /** The user's rows (not expired) they have not marked read. */
+    public long unreadCount(Audience audience) throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement count = connection.prepareStatement("""
+                        SELECT count(*) FROM notifications
+                        WHERE TRUE %s %s
+                          AND NOT EXISTS (SELECT 1 FROM notification_reads r
+                                          WHERE r.username = ? AND r.notification_id = notifications.id)""".formatted(FOR_USER, LIVE))) {
+            int i = bindAudience(count, 0, audience);
+            count.setString(++i, audience.user());
+            try (ResultSet result = count.executeQuery()) {
+                result.next();
+                return result.getLong(1);
+            }
+        }
     }
 
     /** Every role some row has addressed: the roles to ask the container about. */

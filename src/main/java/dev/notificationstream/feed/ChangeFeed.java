@@ -5,6 +5,7 @@ import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Cursor;
+import dev.notificationstream.model.Snapshot;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -37,6 +38,8 @@ public final class ChangeFeed {
     private volatile Instant lastFetch;
     private volatile long reconnects;
     private Thread thread;
+    /** Read marks are followed by a snapshot of their own: they are not paged with the rows. */
+    private Snapshot readsSeen;
 
     public ChangeFeed(String url, NotificationStore store, Hub hub, int safetySeconds, int pageSize, Metrics metrics) {
         this.url = url;
@@ -76,6 +79,7 @@ public final class ChangeFeed {
                 }
                 if (cursor == null) {
                     cursor = NotificationStore.now(connection);
+                    readsSeen = cursor.base();
                 }
                 PGConnection notifications = connection.unwrap(PGConnection.class);
                 cursor = catchUp(connection, cursor);
@@ -117,6 +121,9 @@ public final class ChangeFeed {
             hub.publish(page);
             cursor = page.next();
         } while (page.more() && running);
+        NotificationStore.Reads reads = store.readsAfter(connection, null, readsSeen);
+        hub.publishReads(reads.idsByUser());
+        readsSeen = reads.snapshot();
         lastFetch = Instant.now();
         metrics.feedFetched(System.nanoTime() - started);
         return cursor;

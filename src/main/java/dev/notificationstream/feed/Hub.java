@@ -155,6 +155,17 @@ public final class Hub {
         return merged;
     }
 
+    /** Tells each user's open streams which rows they marked read, wherever they did it. */
+    public void publishReads(Map<String, List<Long>> idsByUser) {
+        idsByUser.forEach((user, ids) -> {
+            Set<Subscriber> streams = byUser.getOrDefault(user, Set.of());
+            if (!streams.isEmpty()) {
+                byte[] frame = encoder.readFrame(ids);
+                streams.forEach(subscriber -> subscriber.send(frame));
+            }
+        });
+    }
+
     /** Every live stream gets a heartbeat carrying the latest cursor, encoded once for all. */
     public void heartbeat(int heartbeatSeconds) {
         byte[] heartbeat = encoder.heartbeat(latest);

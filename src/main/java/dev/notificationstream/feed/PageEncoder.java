@@ -2,6 +2,7 @@ package dev.notificationstream.feed;
 
 import dev.notificationstream.db.Page;
 import dev.notificationstream.model.Cursor;
+import java.util.List;
 
 /** The wire format, supplied by the web layer, so that each event is encoded once for every subscriber. */
 public interface PageEncoder {
@@ -16,6 +17,9 @@ public interface PageEncoder {
      * resume point forward and lets an EventSource's watchdog see the stream is alive.
      */
     byte[] heartbeat(Cursor latest);
+
+    /** Tells a user's stream that these rows were marked read (on any of their devices). */
+    byte[] readFrame(List<Long> ids);
 
     /** The last frame of a stream the server ends: when to come back. */
     byte[] goodbye(int retryMs);

@@ -81,6 +81,11 @@ public final class Subscriber {
         fanOut.schedule(this);
     }
 
+    /** Queues a frame that is no notification (read marks). */
+    void send(byte[] frame) {
+        offer(frame);
+    }
+
     void deliver(EncodedPage page, int[] rows) {
         offer(new Delivery(page, rows));
     }

@@ -18,6 +18,9 @@ import java.util.List;
  * data: {"id":42,...}
  * id: 752:755:753            on the last event of a batch only: the cursor to resume from
  *
+ * event: read                read on one of the user's devices: the ids, no cursor
+ * data: {"ids":[41,42]}
+ *
  * :                          heartbeat, every SSE_HEARTBEAT_INTERVAL: a comment and the latest
  * event: cursor              cursor, which moves a quiet client's resume point forward; listeners
  * id: 760:760:               of "notification" never see it
@@ -58,6 +61,15 @@ public final class EventFormat implements PageEncoder {
         byte[] frame = Arrays.copyOf(COMMENT_LINE, COMMENT_LINE.length + event.length);
         System.arraycopy(event, 0, frame, COMMENT_LINE.length, event.length);
         return frame;
+    }
+
+    @Override
+    public byte[] readFrame(List<Long> ids) {
+        StringBuilder frame = new StringBuilder("event: read\ndata: {\"ids\":[");
+        for (int i = 0; i < ids.size(); i++) {
+            frame.append(i == 0 ? "" : ",").append(ids.get(i));
+        }
+        return ascii(frame.append("]}\n\n").toString());
     }
 
     @Override

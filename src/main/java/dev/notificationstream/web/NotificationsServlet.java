@@ -16,6 +16,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Set;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -49,6 +50,7 @@ final class NotificationsServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String user = request.getRemoteUser();
         Page page;
+        List<Long> reads = List.of();
         try {
             Params.allowOnly(request, "cursor", "limit");
             Cursor cursor = Params.cursor(request, false);
@@ -61,6 +63,10 @@ final class NotificationsServlet extends HttpServlet {
             }
             Audience audience = Identity.audience(request, store);
             page = cursor == null ? store.latest(audience, limit) : store.after(audience, cursor, limit);
+            if (cursor != null) {
+                // Marks made since the cursor, on any device: rows the client already shows may now be read.
+                reads = store.readsAfter(user, cursor.base()).idsByUser().getOrDefault(user, List.of());
+            }
         } catch (Params.BadRequest bad) {
             Json.error(response, 400, bad.error, bad.getMessage());
             return;
@@ -80,6 +86,11 @@ final class NotificationsServlet extends HttpServlet {
             json.writeArrayFieldStart("notifications");
             for (Notification notification : page.rows()) {
                 Json.write(json, notification);
+            }
+            json.writeEndArray();
+            json.writeArrayFieldStart("reads");
+            for (long id : reads) {
+                json.writeNumber(id);
             }
             json.writeEndArray();
             json.writeStringField("cursor", page.next().toString());

@@ -45,10 +45,15 @@ final class RequestGuard {
                 .build());
     }
 
-    void checkJsonPost(HttpServletRequest request) throws Refused {
+    /** A state-changing request must come from our pages or a listed origin, whatever credentials it carries. */
+    void checkOrigin(HttpServletRequest request) throws Refused {
         if (!origins.mayCall(request) || "cross-site".equals(request.getHeader("Sec-Fetch-Site")) && !origins.isListed(request.getHeader("Origin"))) {
             throw new Refused(403, "forbidden_origin", "requests from this origin are not allowed (CORS_ALLOWED_ORIGINS)");
         }
+    }
+
+    void checkJsonPost(HttpServletRequest request) throws Refused {
+        checkOrigin(request);
         String type = request.getContentType();
         if (type == null || !type.toLowerCase().startsWith("application/json")) {
             throw new Refused(415, "unsupported_media_type", "send the notification as application/json");

@@ -39,6 +39,7 @@ public final class Routes {
         RequestGuard guard = new RequestGuard(config.maxRequestBytes(), origins);
         context.addServlet("notifications", new NotificationsServlet(store, polls, publishes, guard, metrics))
                 .addMapping("/api/notifications");
+        context.addServlet("read-state", new ReadStateServlet(store, guard)).addMapping("/api/notifications/*");
         context.addServlet("config", new ConfigServlet(config)).addMapping("/api/config");
         context.addServlet("health", new HealthServlet(dataSource, feed, hub, limits)).addMapping("/health", "/health/*");
         context.addServlet("metrics", new PrometheusMetricsServlet(metrics.registry())).addMapping("/metrics");

@@ -17,6 +17,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
@@ -118,6 +119,13 @@ final class SseServlet extends HttpServlet {
         try {
             out.write(format.hello(config.retryMs()));
             page = replay(audience, page, out, subscriber);
+            if (cursor != null) {
+                // Marks made while the client was away, for rows it may already show.
+                List<Long> reads = store.readsAfter(user, cursor.base()).idsByUser().getOrDefault(user, List.of());
+                if (!reads.isEmpty()) {
+                    out.write(format.readFrame(reads));
+                }
+            }
             out.flush();
         } catch (IOException | SQLException | RuntimeException interrupted) {
             LOG.fine(() -> "replay ended user=" + user + " reason=" + interrupted);
