@@ -289,14 +289,16 @@ public final class NotificationStore {
     public Notification insert(NewNotification row) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement insert = connection.prepareStatement(
-                        "INSERT INTO notifications (recipient, category, title, body, link, data)"
-                                + " VALUES (?, ?, ?, ?, ?, ?::jsonb) RETURNING " + COLUMNS)) {
+                        "INSERT INTO notifications (recipient, recipient_role, category, title, body, link, data, expires_at)"
+                                + " VALUES (?, ?, ?, ?, ?, ?, ?::jsonb, ?) RETURNING " + COLUMNS)) {
             insert.setString(1, row.recipient());
-            insert.setString(2, row.category());
-            insert.setString(3, row.title());
-            insert.setString(4, row.body());
-            insert.setString(5, row.link());
-            insert.setString(6, row.data());
+            insert.setString(2, row.recipientRole());
+            insert.setString(3, row.category());
+            insert.setString(4, row.title());
+            insert.setString(5, row.body());
+            insert.setString(6, row.link());
+            insert.setString(7, row.data());
+            insert.setTimestamp(8, row.expiresAt() == null ? null : Timestamp.from(row.expiresAt()));
             try (ResultSet result = insert.executeQuery()) {
                 result.next();
                 return notification(result, false);

@@ -1,15 +1,22 @@
 package dev.notificationstream.model;
 
+import java.time.Instant;
+
 /**
  * A notification to publish, checked against the same rules as the table's constraints, so that
  * a bad field is refused with its name before it reaches the database.
  *
  * @param data JSON text, or null
  */
-public record NewNotification(String recipient, String category, String title, String body, String link, String data) {
+public record NewNotification(String recipient, String recipientRole, String category, String title, String body,
+        String link, String data, Instant expiresAt) {
 
     public NewNotification {
         check("recipient", recipient, 1, 256, false);
+        check("recipientRole", recipientRole, 1, 64, false);
+        if (recipient != null && recipientRole != null) {
+            throw new IllegalArgumentException("address a recipient or a recipientRole, not both");
+        }
         check("category", category, 1, 64, false);
         check("title", title, 1, 200, true);
         check("body", body, 0, 10_000, false);

@@ -15,6 +15,8 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
@@ -30,7 +32,7 @@ final class NotificationsServlet extends HttpServlet {
 
     private static final Logger LOG = Logger.getLogger(NotificationsServlet.class.getName());
     static final String NOTIFIER_ROLE = "notifier";
-    private static final Set<String> FIELDS = Set.of("recipient", "category", "title", "body", "link", "data");
+    private static final Set<String> FIELDS = Set.of("recipient", "recipientRole", "category", "title", "body", "link", "data", "expiresAt");
 
     private final NotificationStore store;
     private final RateLimiter polls;
@@ -162,8 +164,16 @@ final class NotificationsServlet extends HttpServlet {
             }
         }
         JsonNode data = body.get("data");
-        return new NewNotification(text(body, "recipient"), text(body, "category"), text(body, "title"),
-                text(body, "body"), text(body, "link"), data == null || data.isNull() ? null : data.toString());
+        String expiresAt = text(body, "expiresAt");
+        Instant expires;
+        try {
+            expires = expiresAt == null ? null : Instant.parse(expiresAt);
+        } catch (DateTimeParseException notATime) {
+            throw new IllegalArgumentException("expiresAt must be an ISO-8601 UTC time such as 2026-12-31T23:00:00Z");
+        }
+        return new NewNotification(text(body, "recipient"), text(body, "recipientRole"), text(body, "category"),
+                text(body, "title"), text(body, "body"), text(body, "link"),
+                data == null || data.isNull() ? null : data.toString(), expires);
     }
 
     private static String text(JsonNode body, String field) {

@@ -51,6 +51,15 @@ class PublishTest {
     }
 
     @Test
+    void a_role_and_an_expiry_can_be_published_too() {
+        as("ops").body("{\"recipientRole\":\"notifier\",\"title\":\"Ops only\",\"expiresAt\":\"2099-01-01T00:00:00Z\"}")
+                .when().post(server.url() + "/api/notifications")
+                .then().statusCode(201)
+                .body("recipientRole", equalTo("notifier"))
+                .body("expiresAt", equalTo("2099-01-01T00:00:00Z"));
+    }
+
+    @Test
     void a_user_without_the_notifier_role_is_refused() {
         as("alice").body("{\"title\":\"x\"}").when().post(server.url() + "/api/notifications")
                 .then().statusCode(403).body("error", equalTo("forbidden"));
@@ -66,6 +75,8 @@ class PublishTest {
             {"{\"title\":\"x\",\"link\":\"javascript:alert(1)\"}", "link must start with"},
             {"{\"title\":\"x\",\"colour\":\"red\"}", "unknown field 'colour'"},
             {"[\"title\"]", "the body must be a JSON object"},
+            {"{\"title\":\"x\",\"recipient\":\"alice\",\"recipientRole\":\"notifier\"}", "not both"},
+            {"{\"title\":\"x\",\"expiresAt\":\"tomorrow\"}", "expiresAt must be an ISO-8601"},
         };
         for (String[] c : cases) {
             as("ops").body(c[0]).when().post(server.url() + "/api/notifications")
