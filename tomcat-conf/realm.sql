@@ -7,26 +7,32 @@
 -- (the text before the last ':' of its output is the password; the rest is the hash).
 -- The parameters must match the CredentialHandler in server.xml.
 --
+-- In a schema of their own: they may live in the application's database, where Flyway expects
+-- the public schema to be its own (a foreign table there stops the first migration).
+--
 -- user_name is what the application sees as request.getRemoteUser(): the value of
 -- notifications.recipient that addresses this user.
 
-CREATE TABLE users (
+CREATE SCHEMA realm;
+
+CREATE TABLE realm.users (
     user_name text PRIMARY KEY,
     user_pass text NOT NULL
 );
 
 -- Any role signs in (web.xml requires the role "**", any authenticated user); "user" is the
 -- convention.
-CREATE TABLE user_roles (
-    user_name text NOT NULL REFERENCES users ON DELETE CASCADE,
+CREATE TABLE realm.user_roles (
+    user_name text NOT NULL REFERENCES realm.users ON DELETE CASCADE,
     role_name text NOT NULL,
     PRIMARY KEY (user_name, role_name)
 );
 
 -- The account in server.xml's jdbc/users (USERS_DATABASE_USER) needs only to read them:
 --   CREATE ROLE notification_stream_realm LOGIN PASSWORD '...';
---   GRANT SELECT ON users, user_roles TO notification_stream_realm;
+--   GRANT USAGE ON SCHEMA realm TO notification_stream_realm;
+--   GRANT SELECT ON realm.users, realm.user_roles TO notification_stream_realm;
 --
 -- Example:
---   INSERT INTO users VALUES ('alice', '<hash from digest.sh>');
---   INSERT INTO user_roles VALUES ('alice', 'user');
+--   INSERT INTO realm.users VALUES ('alice', '<hash from digest.sh>');
+--   INSERT INTO realm.user_roles VALUES ('alice', 'user');

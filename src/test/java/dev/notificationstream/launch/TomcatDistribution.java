@@ -27,11 +27,13 @@ public final class TomcatDistribution implements AutoCloseable {
     private final Path base;
     private final int port;
     private final Process process;
+    private final Path output;
 
-    private TomcatDistribution(Path base, int port, Process process) {
+    private TomcatDistribution(Path base, int port, Process process, Path output) {
         this.base = base;
         this.port = port;
         this.process = process;
+        this.output = output;
     }
 
     /** CATALINA_HOME: the unpacked distribution (the pom passes its path). */
@@ -108,7 +110,7 @@ public final class TomcatDistribution implements AutoCloseable {
         } else {
             builder.redirectOutput(ProcessBuilder.Redirect.appendTo(output.toFile()));
         }
-        TomcatDistribution tomcat = new TomcatDistribution(base.toAbsolutePath(), port, builder.start());
+        TomcatDistribution tomcat = new TomcatDistribution(base.toAbsolutePath(), port, builder.start(), output);
         try {
             tomcat.awaitHealthy(Duration.ofSeconds(90));
         } catch (IOException | InterruptedException | RuntimeException failed) {
@@ -124,6 +126,9 @@ public final class TomcatDistribution implements AutoCloseable {
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("Tomcat exited with " + process.exitValue() + "; see " + base.resolve("logs"));
+                }
+                if (output != null && read(output).contains("startup failed due to previous errors")) {
+                    throw new IllegalStateException("the application did not start; see " + output);
                 }
                 try {
                     HttpResponse<String> health = http.send(HttpRequest.newBuilder(URI.create(url() + "/health")).build(),
