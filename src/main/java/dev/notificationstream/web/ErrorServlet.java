@@ -14,6 +14,9 @@ final class ErrorServlet extends HttpServlet {
 
     @Override
     protected void service(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (response.isCommitted()) {
+            return; // a stream that failed midway: its headers are sent, no JSON error can follow
+        }
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
         int status = code instanceof Integer number ? number : 500;
         String[] text = switch (status) {

@@ -73,9 +73,30 @@ final class SseStream implements Sink, WriteListener, AsyncListener {
 
     @Override
     public void onError(AsyncEvent event) {
-        // Since Tomcat 10.1.12 an async error must be completed by the application.
-        subscriber.end(StreamEnd.CLIENT_GONE);
-        close();
+        // Since Tomcat 10.1.12 an async error must be completed by the application, and before
+        // this method returns: else Tomcat dispatches the committed stream to the error page.
+        if (endHere(StreamEnd.CLIENT_GONE)) {
+            completeQuietly();
+        }
+    }
+
+    /**
+     * Ends the subscriber from a container callback, taking the completion for this thread: the
+     * subscriber's end() would otherwise complete on another thread, possibly after the callback
+     * returned. True when this thread must call complete().
+     */
+    private boolean endHere(StreamEnd reason) {
+        boolean ours = completed.compareAndSet(false, true); // the fan-out's close() now does nothing
+        subscriber.end(reason); // waits for a write in progress; the fan-out writes no more
+        return ours;
+    }
+
+    private void completeQuietly() {
+        try {
+            async.complete();
+        } catch (IllegalStateException alreadyDone) {
+            // the container completed it first
+        }
     }
 
     /**
@@ -87,9 +108,7 @@ final class SseStream implements Sink, WriteListener, AsyncListener {
      */
     @Override
     public void onTimeout(AsyncEvent event) {
-        boolean ours = completed.compareAndSet(false, true); // the fan-out's close() now does nothing
-        subscriber.end(StreamEnd.SHUTDOWN); // waits for a write in progress; the fan-out writes no more
-        if (!ours) {
+        if (!endHere(StreamEnd.SHUTDOWN)) {
             return;
         }
         try {
@@ -100,11 +119,7 @@ final class SseStream implements Sink, WriteListener, AsyncListener {
         } catch (IOException | IllegalStateException gone) {
             // the client left already
         }
-        try {
-            async.complete();
-        } catch (IllegalStateException alreadyDone) {
-            // the container completed it first
-        }
+        completeQuietly();
     }
 
     @Override
