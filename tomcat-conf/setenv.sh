@@ -6,10 +6,12 @@
 # and logs. The usual soft limit of 1024 stops Tomcat at about 1000 streams with "Too many open
 # files". Raise the soft limit to the hard limit; raise the hard limit in systemd (LimitNOFILE=) or
 # docker (--ulimit nofile=65536:65536) for more.
+# Warn below 16384: server.xml's maxConnections (10000) plus JARs, logs and database connections.
 want_files=65536
+need_files=16384
 if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want_files" ]; then
   ulimit -n "$want_files" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
-  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want_files" ]; then
+  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need_files" ]; then
     echo "setenv.sh: open-file limit is $(ulimit -n); each SSE stream needs one; raise the hard limit" >&2
   fi
 fi
