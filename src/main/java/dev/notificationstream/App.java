@@ -10,7 +10,10 @@ import dev.notificationstream.web.EventFormat;
 import dev.notificationstream.web.Routes;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import java.sql.Driver;
+import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.Collections;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -84,7 +87,27 @@ public final class App implements ServletContextListener {
             if (database != null) {
                 database.close();
             }
+            deregisterDrivers(event.getServletContext().getClassLoader());
         }
         LOG.info("notification-stream stopped");
+    }
+
+    /**
+     * pgjdbc registers itself with the JVM-wide DriverManager when its class loads (HikariCP loads
+     * it). Left there, it pins this web application's class loader after an undeploy or a context
+     * reload (Tomcat warns "registered the JDBC driver ... but failed to unregister it"). Only
+     * drivers loaded by this web application's own class loader (WEB-INF/lib): an embedded
+     * Tomcat or another web application may share the driver loaded by a parent.
+     */
+    private static void deregisterDrivers(ClassLoader webapp) {
+        for (Driver driver : Collections.list(DriverManager.getDrivers())) {
+            if (driver.getClass().getClassLoader() == webapp) {
+                try {
+                    DriverManager.deregisterDriver(driver);
+                } catch (SQLException failed) {
+                    LOG.log(Level.WARNING, "could not deregister JDBC driver " + driver.getClass().getName(), failed);
+                }
+            }
+        }
     }
 }

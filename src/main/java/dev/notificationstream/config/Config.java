@@ -56,7 +56,7 @@ public record Config(
                 read.flag("MIGRATE_ON_START", true),
                 read.number("FEED_SAFETY_INTERVAL", 10, 1, 3_600),
                 read.number("FEED_PAGE_SIZE", 1_000, 1, 100_000),
-                read.number("SSE_MAX_CONNECTIONS", 20_000, 1, 1_000_000),
+                read.number("SSE_MAX_CONNECTIONS", 9_500, 1, 1_000_000),
                 read.number("SSE_MAX_CONNECTIONS_PER_USER", 10, 1, 10_000),
                 read.number("SSE_MAX_CONNECTIONS_PER_ADDRESS", 1_000, 1, 1_000_000),
                 read.number("POLL_MIN_INTERVAL", 1_000, 1, 3_600_000),

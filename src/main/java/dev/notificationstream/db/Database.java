@@ -8,7 +8,9 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.util.List;
 import java.util.Properties;
+import java.util.concurrent.CopyOnWriteArrayList;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
@@ -19,9 +21,11 @@ import org.flywaydb.core.Flyway;
 public final class Database implements AutoCloseable {
 
     private final HikariDataSource pool;
+    private final List<Thread> poolThreads;
 
-    private Database(HikariDataSource pool) {
+    private Database(HikariDataSource pool, List<Thread> poolThreads) {
         this.pool = pool;
+        this.poolThreads = poolThreads;
     }
 
     public static Database open(String url, int poolSize) {
@@ -37,7 +41,19 @@ public final class Database implements AutoCloseable {
         config.setMaximumPoolSize(poolSize);
         config.setPoolName("notification-stream");
         config.addDataSourceProperty("ApplicationName", "notification-stream");
-        return new Database(new HikariDataSource(config));
+        // HikariCP's own threads (housekeeper, connection adder and closer), kept so close() can
+        // wait for them: its shutdown returns when their executors terminate, a moment before the
+        // threads are gone, and Tomcat then warns that the undeployed application "started a
+        // thread [notification-stream:connection-closer] but has failed to stop it".
+        List<Thread> threads = new CopyOnWriteArrayList<>();
+        config.setThreadFactory(task -> {
+            Thread thread = new Thread(task, "notification-stream-pool-" + threads.size());
+            thread.setDaemon(true);
+            threads.removeIf(old -> old.getState() == Thread.State.TERMINATED); // idle ones come and go
+            threads.add(thread);
+            return thread;
+        });
+        return new Database(new HikariDataSource(config), threads);
     }
 
     public DataSource dataSource() {
@@ -71,6 +87,14 @@ public final class Database implements AutoCloseable {
     @Override
     public void close() {
         pool.close();
+        for (Thread thread : poolThreads) {
+            try {
+                thread.join(5_000);
+            } catch (InterruptedException stopping) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
     }
 
     /** Accepts a JDBC URL or the {@code postgres://user:password@host:port/db} form many platforms hand out. */

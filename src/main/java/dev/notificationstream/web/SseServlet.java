@@ -114,7 +114,7 @@ final class SseServlet extends HttpServlet {
         response.setHeader("Cache-Control", "no-cache, no-store"); // no cache, even for old browsers and proxies
         response.setHeader("X-Accel-Buffering", "no"); // nginx: do not buffer this response
         ServletOutputStream out = response.getOutputStream();
-        SseStream stream = new SseStream(async, out, subscriber);
+        SseStream stream = new SseStream(async, out, subscriber, format, config.retryMs());
         async.addListener(stream);
         try {
             out.write(format.hello(config.retryMs()));

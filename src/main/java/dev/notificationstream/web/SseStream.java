@@ -9,6 +9,7 @@ import jakarta.servlet.AsyncListener;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.WriteListener;
 import java.io.IOException;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
@@ -21,12 +22,16 @@ final class SseStream implements Sink, WriteListener, AsyncListener {
     private final AsyncContext async;
     private final ServletOutputStream out;
     private final Subscriber subscriber;
+    private final EventFormat format;
+    private final int retryMs;
     private final AtomicBoolean completed = new AtomicBoolean();
 
-    SseStream(AsyncContext async, ServletOutputStream out, Subscriber subscriber) {
+    SseStream(AsyncContext async, ServletOutputStream out, Subscriber subscriber, EventFormat format, int retryMs) {
         this.async = async;
         this.out = out;
         this.subscriber = subscriber;
+        this.format = format;
+        this.retryMs = retryMs;
     }
 
     @Override
@@ -68,15 +73,53 @@ final class SseStream implements Sink, WriteListener, AsyncListener {
 
     @Override
     public void onError(AsyncEvent event) {
-        // Since Tomcat 10.1.12 an async error must be completed by the application.
-        subscriber.end(StreamEnd.CLIENT_GONE);
-        close();
+        // Since Tomcat 10.1.12 an async error must be completed by the application, and before
+        // this method returns: else Tomcat dispatches the committed stream to the error page.
+        if (endHere(StreamEnd.CLIENT_GONE)) {
+            completeQuietly();
+        }
     }
 
+    /**
+     * Ends the subscriber from a container callback, taking the completion for this thread: the
+     * subscriber's end() would otherwise complete on another thread, possibly after the callback
+     * returned. True when this thread must call complete().
+     */
+    private boolean endHere(StreamEnd reason) {
+        boolean ours = completed.compareAndSet(false, true); // the fan-out's close() now does nothing
+        subscriber.end(reason); // waits for a write in progress; the fan-out writes no more
+        return ours;
+    }
+
+    private void completeQuietly() {
+        try {
+            async.complete();
+        } catch (IllegalStateException alreadyDone) {
+            // the container completed it first
+        }
+    }
+
+    /**
+     * The stream's own timeout is 0 (none), so a timeout comes only from the container ending the
+     * request: when a context stops (undeploy, or a reload after context.xml changed), Tomcat
+     * times out the open async requests after its unloadDelay, before the application's
+     * contextDestroyed runs. End with a goodbye and its retry: here, as Hub.close does when the
+     * application stops first, so the client comes back (jittered) to the new context.
+     */
     @Override
     public void onTimeout(AsyncEvent event) {
-        subscriber.end(StreamEnd.ERROR);
-        close();
+        if (!endHere(StreamEnd.SHUTDOWN)) {
+            return;
+        }
+        try {
+            if (out.isReady()) {
+                out.write(format.goodbye(retryMs / 2 + ThreadLocalRandom.current().nextInt(retryMs / 2 + 1)));
+                out.flush();
+            }
+        } catch (IOException | IllegalStateException gone) {
+            // the client left already
+        }
+        completeQuietly();
     }
 
     @Override

@@ -5,7 +5,7 @@ import java.util.HashMap;
 import java.util.Map;
 
 /**
- * The README's run command: {@code ./mvnw test-compile exec:java}. Serves http://localhost:8080/
+ * The quick local run on embedded Tomcat: {@code ./mvnw test-compile exec:java@embedded}. Serves http://localhost:8080/
  * (PORT to change it) with the demo users, against DATABASE_URL when set, else against a local
  * PostgreSQL whose data lives in .data/postgres. Ctrl-C stops both.
  */

@@ -82,7 +82,7 @@ class MetricsAndHealthTest {
                 .body("changeFeed", equalTo("UP"))
                 .body("msSinceLastFetch", greaterThanOrEqualTo(0))
                 .body("activeStreams", greaterThanOrEqualTo(0))
-                .body("maxStreams", equalTo(20000))
+                .body("maxStreams", equalTo(9500))
                 .body("maxStreamsPerUser", equalTo(10));
     }
 }

@@ -45,6 +45,7 @@ public final class SseClient implements AutoCloseable {
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private volatile String lastEventId;
     private volatile int keepAlives;
+    private volatile int retries;
 
     private SseClient(HttpClient http, HttpResponse<InputStream> response) {
         this.http = http;
@@ -113,6 +114,8 @@ public final class SseClient implements AutoCloseable {
                     data = null;
                 } else if (line.startsWith(":")) {
                     keepAlives++;
+                } else if (line.startsWith("retry:")) {
+                    retries++;
                 } else if (line.startsWith("event:")) {
                     type = line.substring(6).strip();
                 } else if (line.startsWith("id:")) {
@@ -179,6 +182,11 @@ public final class SseClient implements AutoCloseable {
 
     public String lastEventId() {
         return lastEventId;
+    }
+
+    /** {@code retry:} lines received: one on connect, one more when the server ends the stream politely. */
+    public int retries() {
+        return retries;
     }
 
     /** Comments and cursor frames: what a quiet stream receives. */

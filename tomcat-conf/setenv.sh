@@ -1,0 +1,35 @@
+#!/bin/sh
+# JVM options for notification-stream: copy to $CATALINA_BASE/bin/setenv.sh (catalina.sh sources it).
+# Options already in CATALINA_OPTS come last and so win: override anything here from outside.
+
+# Thousands of open streams are thousands of open sockets, each a file descriptor, plus the JARs
+# and logs. The usual soft limit of 1024 stops Tomcat at about 1000 streams with "Too many open
+# files". Raise the soft limit to the hard limit; raise the hard limit in systemd (LimitNOFILE=) or
+# docker (--ulimit nofile=65536:65536) for more.
+# Warn below 16384: server.xml's maxConnections (10000) plus JARs, logs and database connections.
+want_files=65536
+need_files=16384
+if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want_files" ]; then
+  ulimit -n "$want_files" 2>/dev/null || ulimit -n "$(ulimit -Hn)" 2>/dev/null
+  if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$need_files" ]; then
+    echo "setenv.sh: open-file limit is $(ulimit -n); each SSE stream needs one; raise the hard limit" >&2
+  fi
+fi
+
+# Heap: about 100 KiB per open stream (measured, docs/scaling.md) on top of ~200 MiB for Tomcat
+# and the application. A share of the machine or container rather than a fixed size, so the same
+# file fits a 1 GiB container and a 16 GiB VM; with maxConnections=10000 give it at least 2 GiB.
+#   -XX:MaxRAMPercentage=75   the rest is for thread stacks, metaspace, direct buffers, the kernel
+# G1 (the JVM default) with a 100 ms pause goal: heartbeats and events should not stall behind a
+# long collection; most garbage is per-event and dies young. ZGC trades more memory for shorter
+# pauses: try -XX:+UseZGC if pauses show in event latency.
+#   -XX:+ExitOnOutOfMemoryError   a JVM out of memory behaves unpredictably; dying lets systemd or
+#                                 the orchestrator restart it, and every client resumes from its cursor.
+# Tomcat reads ${NAME:-default} in server.xml and context.xml from the environment (then system
+# properties): the settings of a container come from environment variables.
+CATALINA_OPTS="-XX:MaxRAMPercentage=75 \
+ -XX:+UseG1GC -XX:MaxGCPauseMillis=100 \
+ -XX:+ExitOnOutOfMemoryError \
+ -Dorg.apache.tomcat.util.digester.PROPERTY_SOURCE=org.apache.tomcat.util.digester.EnvironmentPropertySource \
+ $CATALINA_OPTS"
+export CATALINA_OPTS
