@@ -21,20 +21,22 @@ public final class Metrics {
 
     private final Counter connections = counter("sse_connections", "SSE streams opened");
     private final Counter resumes = counter("sse_resumes", "SSE streams opened with a cursor (Last-Event-ID or ?cursor=)");
-    private final Counter ends = Counter.builder().name(PREFIX + "sse_stream_ends")
+    // No exemplars, classic histograms only: either starts the client's static scheduler thread,
+    // which outlives an undeploy (Tomcat reports it as a leak).
+    private final Counter ends = Counter.builder().name(PREFIX + "sse_stream_ends").withoutExemplars()
             .help("SSE streams ended, by reason").labelNames("reason").register(registry);
-    private final Counter rejected = Counter.builder().name(PREFIX + "rejected_requests")
+    private final Counter rejected = Counter.builder().name(PREFIX + "rejected_requests").withoutExemplars()
             .help("requests refused by a limit, by limit").labelNames("limit").register(registry);
     private final Counter sent = counter("notifications_sent", "notification events written to SSE streams");
     private final Counter heartbeats = counter("heartbeats_sent", "heartbeat and cursor frames queued to SSE streams");
     private final Counter polls = counter("poll_requests", "polling requests answered");
     private final Counter published = counter("published", "notifications published over HTTP");
     private final Counter reconnects = counter("change_feed_reconnects", "times the ChangeFeed lost its connection and reconnected");
-    private final Histogram fetches = Histogram.builder().name(PREFIX + "change_feed_fetch_seconds")
+    private final Histogram fetches = Histogram.builder().name(PREFIX + "change_feed_fetch_seconds").classicOnly().withoutExemplars()
             .help("ChangeFeed reads: how long each catch-up took, all pages").unit(Unit.SECONDS)
             .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
             .register(registry);
-    private final Histogram delay = Histogram.builder().name(PREFIX + "delivery_delay_seconds")
+    private final Histogram delay = Histogram.builder().name(PREFIX + "delivery_delay_seconds").classicOnly().withoutExemplars()
             .help("from a row's created_at (its transaction's start) to its write on a stream").unit(Unit.SECONDS)
             .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
             .register(registry);
@@ -44,7 +46,7 @@ public final class Metrics {
     }
 
     private Counter counter(String name, String help) {
-        return Counter.builder().name(PREFIX + name).help(help).register(registry);
+        return Counter.builder().name(PREFIX + name).help(help).withoutExemplars().register(registry);
     }
 
     public PrometheusRegistry registry() {
