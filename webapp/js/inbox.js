@@ -5,11 +5,12 @@ import { NotificationClient } from './notification-client.js';
 const inbox = document.getElementById('inbox');
 const empty = document.getElementById('empty');
 const template = document.getElementById('card');
-const newCount = document.getElementById('new-count');
+const badge = document.getElementById('unread');
+const markAll = document.getElementById('mark-all');
 const status = document.getElementById('status');
 const statusText = document.getElementById('status-text');
 const pageTitle = document.title;
-let arrived = 0; // notifications that arrived since the page opened (not the history it opened with)
+const cards = new Map(); // id -> its card, for read marks
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
@@ -17,6 +18,8 @@ const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeS
 function show(notification, { history }) {
   const card = template.content.firstElementChild.cloneNode(true);
   card.dataset.id = notification.id;
+  cards.set(notification.id, card);
+  card.classList.toggle('unread', !notification.read);
   const category = card.querySelector('.category');
   if (notification.category) {
     category.textContent = notification.category;
@@ -43,11 +46,10 @@ function show(notification, { history }) {
   when.title = absolute.format(new Date(notification.createdAt));
   when.textContent = ago(notification.createdAt);
   if (!history) {
-    card.classList.add('new');
-    arrived++;
-    newCount.textContent = `${arrived} new`;
-    newCount.hidden = false;
-    document.title = `(${arrived}) ${pageTitle}`;
+    card.classList.add('new'); // slides in
+    if (!notification.read) {
+      change(+1); // the history is in the server's count already; a row that arrives is not
+    }
   }
   inbox.prepend(card); // rows arrive oldest first: the newest ends on top
   empty.hidden = true;
@@ -87,7 +89,106 @@ function hue(text) {
   return String(h);
 }
 
+// The unread badge: the server's count when the client (re)connects and has caught up, kept right
+// in between by what arrives: an unread row adds one, a read mark subtracts one for each card that
+// was unread. A mark for a row the page does not show (older than its history) may or may not
+// change the count: then it asks the server again. So does anything that happens while it asks.
+let unread = null; // unknown until the first count
+let counting = false;
+let recount = false;
+
+function setUnread(n) {
+  unread = Math.max(0, n);
+  badge.textContent = `${unread} unread`;
+  badge.dataset.count = String(unread);
+  badge.hidden = unread === 0;
+  markAll.disabled = unread === 0;
+  document.title = unread ? `(${unread}) ${pageTitle}` : pageTitle;
+}
+
+function change(delta) {
+  recount ||= counting; // the count on its way may or may not include this
+  if (unread !== null) {
+    setUnread(unread + delta);
+  }
+}
+
+async function count() {
+  if (counting) {
+    recount = true;
+    return;
+  }
+  counting = true;
+  try {
+    for (let tries = 0; tries < 3; tries++) {
+      recount = false;
+      setUnread(await window.inboxClient.unreadCount());
+      if (!recount) {
+        break;
+      }
+    }
+  } catch {
+    // offline or signed out: the next (re)connection counts again
+  } finally {
+    counting = false;
+  }
+}
+
+/** Shows a card as read; true if it was unread. */
+function showRead(card) {
+  if (!card?.classList.contains('unread')) {
+    return false;
+  }
+  card.classList.remove('unread');
+  change(-1);
+  return true;
+}
+
+/** Marks from any device (and this one's echo): cards turn read; unknown ids are counted again. */
+function read(ids) {
+  let unknown = false;
+  for (const id of ids) {
+    unknown ||= !cards.has(id);
+    showRead(cards.get(id));
+  }
+  if (unknown) {
+    count();
+  }
+}
+
+/** A click on an unread card, its dot or its link: read at once here, then on the server. */
+function markOne(card) {
+  if (!showRead(card)) {
+    return;
+  }
+  window.inboxClient.markRead(Number(card.dataset.id)).catch(() => {
+    card.classList.add('unread'); // not marked after all (offline, signed out)
+    change(+1);
+  });
+}
+
+inbox.addEventListener('click', (event) => markOne(event.target.closest('.card')));
+inbox.addEventListener('auxclick', (event) => event.target.closest('.link') && markOne(event.target.closest('.card')));
+
+markAll.addEventListener('click', async () => {
+  const shown = [...cards.values()]; // what the client's cursor covers: a row that arrives meanwhile stays unread
+  markAll.disabled = true;
+  try {
+    await window.inboxClient.markAllRead();
+    shown.forEach(showRead);
+  } catch {
+    markAll.disabled = false;
+    return;
+  }
+  count(); // rows older than the page's history were marked too
+});
+
+let lastState = null;
 function showStatus(s) {
+  if ((s.state === 'live' || s.state === 'polling') && s.state !== lastState) {
+    count(); // (re)connected and caught up: the server's count, then deltas
+  }
+  lastState = s.state;
   status.dataset.state = s.state;
   statusText.textContent = {
     connecting: 'Connecting…',
@@ -116,4 +217,5 @@ window.inboxClient = new NotificationClient({
   history: 50,
   onNotification: show,
   onStatus: showStatus,
+  onRead: read,
 });

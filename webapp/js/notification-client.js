@@ -7,10 +7,14 @@
  *     history: 20,                                   // newest rows to show on open (0: none)
  *     onNotification: (n, { history }) => show(n),   // each notification once, by id
  *     onStatus: (s) => indicator(s),                 // { state, intervalMs, retryInMs, leader }
+ *     onRead: (ids) => markShown(ids),               // ids read on any device (may repeat)
  *   });
+ *   await client.markRead(id);                       // one; onRead([id]) in every tab of this browser
+ *   const { marked } = await client.markAllRead();   // all the client has seen, not what arrives meanwhile
+ *   const unread = await client.unreadCount();       // the server's count, for a badge
  *   client.close();                                  // when the page no longer wants them
  *
- * States: 'connecting' (first start), 'live' (a stream is open), 'polling' (every
+ * States: 'connecting' (first start), 'live' (a stream is open and has caught up), 'polling' (every
  * status.intervalMs), 'reconnecting' (next try in status.retryInMs), 'offline' (the browser says so),
  * 'unauthenticated' (the service answered 401: sign in again; the client retries every 5 minutes and
  * whenever the tab gets focus).
@@ -22,9 +26,14 @@
  * - The server delivers at least once (a resume may repeat the batch it was cut in); every row
  *   carries its id, and the client drops ids it has already shown: exactly once on the screen.
  * - The stream is the browser's EventSource (withCredentials, for use from another origin). It
- *   listens for "notification" (a row) and "cursor" (sent right after the replay and with every
- *   heartbeat); event.lastEventId is the cursor to keep. Each new EventSource resumes with
- *   ?cursor= (a plain GET, no CORS preflight).
+ *   listens for "notification" (a row), "cursor" (sent right after the replay and with every
+ *   heartbeat: the first one means caught up, 'live') and "read" (ids read on one of the user's
+ *   devices, on any instance); event.lastEventId is the cursor to keep. Each new EventSource resumes
+ *   with ?cursor= (a plain GET, no CORS preflight). Polls bring the same marks as "reads".
+ * - Read state: every row says "read". markRead/markAllRead are plain POSTs (same origin or a
+ *   listed one, no body, so no preflight; keepalive, so a click on a link that leaves the page still
+ *   marks it). The server echoes every mark to all the user's streams; markRead also reports its id
+ *   at once to this browser's tabs, so a polling page need not wait for its next poll.
  * - EventSource would reconnect by itself, but blindly: at its own pace, and forever on a 503 or a
  *   401. So on its first "error" the client closes it and decides. It also hides the HTTP status:
  *   a stream that failed before delivering anything is explained with cheap requests instead.
@@ -51,6 +60,7 @@ const DEFAULTS = {
   history: 0,
   onNotification: () => {},
   onStatus: () => {},
+  onRead: () => {},
   maxBackoffMs: 30_000, // the longest wait between two tries
   reconnectAfterMs: 3_000, // after a stream that worked ends: between half and all of this (jitter spreads a restart's reconnects)
   sseFailuresBeforePolling: 3, // streams in a row refused by something other than the service's own answers
@@ -83,6 +93,29 @@ export class NotificationClient {
   /** The last status reported to onStatus. */
   get status() {
     return { ...this.#status };
+  }
+
+  /** Marks one notification read for this user, on every device; onRead([id]) in this browser's tabs. */
+  async markRead(id) {
+    await this.#post(`/api/notifications/${encodeURIComponent(id)}/read`);
+    this.#read([id], true);
+  }
+
+  /**
+   * Marks read everything this client has seen (up to its cursor): a row that arrives meanwhile
+   * stays unread. Resolves to { marked }; the ids come back through onRead as the server echoes them.
+   */
+  async markAllRead() {
+    const cursor = this.#cursor();
+    if (!cursor) {
+      throw new Error('notification-client: nothing seen yet');
+    }
+    return (await this.#post(`/api/notifications/read-all?cursor=${encodeURIComponent(cursor)}`)).json();
+  }
+
+  /** The user's unread notifications, as the server counts them now. */
+  async unreadCount() {
+    return (await this.#json('/api/notifications/unread-count', this.#stop.signal)).unread;
   }
 
   /** Ends the stream or polling loop and, if this tab led, hands the connection to another tab. */
@@ -234,6 +267,7 @@ export class NotificationClient {
       withCredentials: true,
     });
     let delivered = false;
+    let caughtUp = false;
     return new Promise((resolve) => {
       let watchdog;
       const end = () => {
@@ -249,12 +283,15 @@ export class NotificationClient {
       };
       const onEvent = (event) => {
         arm();
-        if (!delivered) {
-          delivered = true;
+        if (event.type === 'cursor' && !caughtUp) {
+          caughtUp = true; // the server sends one right after the replay
           this.#report({ state: 'live' });
         }
+        delivered = true;
         if (event.type === 'notification') {
           this.#accept(JSON.parse(event.data), false);
+        } else if (event.type === 'read') {
+          this.#read(JSON.parse(event.data).ids, false);
         }
         // EventSource keeps the last id it saw: the cursor of the last complete batch, or of the
         // latest cursor event. Empty until the first id of this connection.
@@ -264,6 +301,7 @@ export class NotificationClient {
       };
       source.addEventListener('notification', onEvent);
       source.addEventListener('cursor', onEvent);
+      source.addEventListener('read', onEvent);
       source.addEventListener('error', end);
       signal.addEventListener('abort', end);
       window.addEventListener('offline', end);
@@ -318,6 +356,9 @@ export class NotificationClient {
         const query = cursor ? `cursor=${encodeURIComponent(cursor)}&limit=500` : 'limit=100';
         const page = await this.#json('/api/notifications?' + query, signal);
         page.notifications.forEach((n) => this.#accept(n, false));
+        if (page.reads?.length) {
+          this.#read(page.reads, false);
+        }
         this.#saveCursor(page.cursor);
         if (!page.more) {
           return null;
@@ -354,6 +395,16 @@ export class NotificationClient {
     return body;
   }
 
+  /** A POST without a body; keepalive, so it completes even if the page is being left. */
+  async #post(path) {
+    const response = await fetch(this.#base + path, { method: 'POST', credentials: 'include', keepalive: true });
+    if (!response.ok) {
+      const body = await response.json().catch(() => ({}));
+      throw Object.assign(new Error(body.message || `HTTP ${response.status}`), body, { status: response.status });
+    }
+    return response;
+  }
+
   /** Capped exponential backoff with "equal jitter": between half and all of min(cap, 1 s x 2^attempt). */
   async #waitBeforeRetry(attempt, signal) {
     const ceiling = Math.min(this.#options.maxBackoffMs, 1000 * 2 ** Math.min(attempt, 16));
@@ -375,6 +426,14 @@ export class NotificationClient {
       this.#channel?.postMessage({ type: 'notification', notification });
     }
     call(this.#options.onNotification, notification, { history });
+  }
+
+  /** Ids read on some device: to the page, and to the other tabs (from the leader, or from the tab that marked). */
+  #read(ids, marked) {
+    if (this.#leading || marked) {
+      this.#channel?.postMessage({ type: 'read', ids });
+    }
+    call(this.#options.onRead, ids);
   }
 
   #cursor() {
@@ -400,6 +459,10 @@ export class NotificationClient {
   }
 
   #fromLeader(message) {
+    if (message.type === 'read') {
+      call(this.#options.onRead, message.ids); // from the leader, or from any tab that marked one
+      return;
+    }
     if (this.#leading) {
       if (message.type === 'hello') {
         this.#channel.postMessage({ type: 'status', status: this.#status });

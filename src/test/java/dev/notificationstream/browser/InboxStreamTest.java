@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -72,7 +73,7 @@ class InboxStreamTest {
         browser.await(Duration.ofSeconds(2), "the row within 2 s", d -> browser.titles().contains(title));
         System.out.printf("SSE: row on the page %d ms after its commit%n", (System.nanoTime() - inserted) / 1_000_000);
         assertEquals(title, browser.titles().getFirst(), "newest first");
-        assertEquals("1 new", browser.driver.findElement(By.id("new-count")).getText());
+        assertEquals("card unread new", browser.driver.findElement(By.cssSelector("#inbox li:first-child")).getDomAttribute("class"), "unread, and new since the page opened");
     }
 
     @Test
@@ -238,13 +239,23 @@ class InboxStreamTest {
         server.execute("""
                 INSERT INTO notifications (recipient, category, title, body, link, created_at) VALUES
                 ('bob', 'security', 'New sign-in from Firefox on Linux', 'Lyon, France. If this was not you, change your password.', '/account/security', now() - interval '3 hours'),
-                ('bob', 'billing', 'Invoice #2024-118 is ready', 'Amount due: 42.00 EUR, by 30 November.', '/invoices/2024-118', now() - interval '26 minutes'),
+                ('bob', 'billing', 'Invoice #2024-118 is ready', 'Amount due: 42.00 EUR, by 30 November.', '/invoices/2024-118', now() - interval '26 minutes')""");
+        // bob has read those two (on his phone, say): up to the cursor that saw them
+        HttpClient http = HttpClient.newHttpClient();
+        String cursor = new ObjectMapper().readTree(http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/notifications?limit=1"))
+                .header("Authorization", SseClient.basic("bob")).build(), HttpResponse.BodyHandlers.ofString()).body()).get("cursor").asText();
+        assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(server.url() + "/api/notifications/read-all?cursor=" + cursor))
+                .header("Authorization", SseClient.basic("bob")).POST(HttpRequest.BodyPublishers.noBody()).build(),
+                HttpResponse.BodyHandlers.discarding()).statusCode());
+        server.execute("""
+                INSERT INTO notifications (recipient, category, title, body, link, created_at) VALUES
                 ('bob', 'deploys', 'checkout-service 3.14.2 rolled out', 'All 12 instances healthy.', null, now() - interval '4 minutes')""");
         browser.openInbox(server.url(), "bob");
         awaitState("live");
         insert(server, "bob", "comments", "Ana replied to your review", "\"Good catch, fixed in the next commit.\"", "/reviews/381#c7");
         insert(server, "bob", "mentions", "You were mentioned in #release", "@bob can you sign off on 3.15 today?", "/chat/release");
         awaitTitle("You were mentioned in #release");
+        browser.await(WAIT, "the badge at 3 unread", d -> "3".equals(browser.driver.findElement(By.id("unread")).getDomAttribute("data-count")));
         Thread.sleep(600); // the new cards' arrival animation (0.4 s) has ended
 
         Path docs = Path.of("docs");
