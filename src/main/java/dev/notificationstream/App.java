@@ -19,6 +19,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
+import javax.sql.DataSource;
 
 /**
  * The whole application, wired by hand: configuration, database, the ChangeFeed and hub (when SSE
@@ -37,7 +38,12 @@ public final class App implements ServletContextListener {
     @Override
     public void contextInitialized(ServletContextEvent event) {
         config = Config.load();
-        database = Database.open(config.databaseUrl(), config.poolSize());
+        DataSource containerPool = Database.containerDataSource();
+        database = containerPool != null ? Database.of(containerPool) : Database.open(config.databaseUrl(), config.poolSize());
+        if (config.sseEnabled() && config.listenDatabaseUrl() == null) {
+            throw new IllegalStateException("with the container DataSource jdbc/notifications, set LISTEN_DATABASE_URL"
+                    + " (or DATABASE_URL): the ChangeFeed's LISTEN connection is its own, outside any pool");
+        }
         if (config.migrateOnStart()) {
             database.migrate();
         }

@@ -11,21 +11,43 @@ import java.sql.SQLException;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.CopyOnWriteArrayList;
+import javax.naming.InitialContext;
+import javax.naming.NamingException;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 
 /**
- * The database: a HikariCP pool for short queries, the Flyway migrations, and dedicated
- * connections for LISTEN (which a transaction-pooling PgBouncer would break, hence its own URL).
+ * The database: a pool for short queries (our HikariCP pool, or the container's DataSource
+ * {@code jdbc/notifications}), the Flyway migrations, and dedicated connections for LISTEN (which
+ * a transaction-pooling PgBouncer would break, hence its own URL).
  */
 public final class Database implements AutoCloseable {
 
-    private final HikariDataSource pool;
+    /** The container DataSource an operator may declare in context.xml instead of DATABASE_URL. */
+    public static final String CONTAINER_DATASOURCE = "java:comp/env/jdbc/notifications";
+
+    private final DataSource pool;
+    private final HikariDataSource ownPool; // null when the container owns the pool
     private final List<Thread> poolThreads;
 
-    private Database(HikariDataSource pool, List<Thread> poolThreads) {
+    private Database(DataSource pool, HikariDataSource ownPool, List<Thread> poolThreads) {
         this.pool = pool;
+        this.ownPool = ownPool;
         this.poolThreads = poolThreads;
+    }
+
+    /** The container's DataSource when context.xml declares one, else null. */
+    public static DataSource containerDataSource() {
+        try {
+            return (DataSource) new InitialContext().lookup(CONTAINER_DATASOURCE);
+        } catch (NamingException notDeclared) {
+            return null;
+        }
+    }
+
+    /** Uses the container's pool; the container opens and closes it. */
+    public static Database of(DataSource containerPool) {
+        return new Database(containerPool, null, List.of());
     }
 
     public static Database open(String url, int poolSize) {
@@ -53,7 +75,8 @@ public final class Database implements AutoCloseable {
             threads.add(thread);
             return thread;
         });
-        return new Database(new HikariDataSource(config), threads);
+        HikariDataSource pool = new HikariDataSource(config);
+        return new Database(pool, pool, threads);
     }
 
     public DataSource dataSource() {
@@ -86,7 +109,10 @@ public final class Database implements AutoCloseable {
 
     @Override
     public void close() {
-        pool.close();
+        if (ownPool == null) {
+            return;
+        }
+        ownPool.close();
         for (Thread thread : poolThreads) {
             try {
                 thread.join(5_000);

@@ -4,6 +4,7 @@ import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.catalina.Context;
 import org.apache.catalina.LifecycleException;
@@ -37,6 +38,11 @@ public final class EmbeddedTomcat implements AutoCloseable {
 
     /** Starts on {@code port} (0: any free port) with the demo users of tomcat-conf/demo-users.xml. */
     public static EmbeddedTomcat start(int port, Map<String, String> settings) throws Exception {
+        return start(port, settings, context -> {});
+    }
+
+    /** As above; {@code customize} may add to the context (a container DataSource) before it starts. */
+    public static EmbeddedTomcat start(int port, Map<String, String> settings, Consumer<Context> customize) throws Exception {
         Path base = Files.createTempDirectory("notification-stream-tomcat");
         Tomcat tomcat = new Tomcat();
         tomcat.setBaseDir(base.toString());
@@ -80,6 +86,7 @@ public final class EmbeddedTomcat implements AutoCloseable {
         context.addWelcomeFile("index.html");
         Tomcat.addDefaultMimeTypeMappings(context);
 
+        customize.accept(context);
         tomcat.start();
         if (!context.getState().isAvailable()) {
             tomcat.stop();
