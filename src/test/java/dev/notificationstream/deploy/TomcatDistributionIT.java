@@ -85,6 +85,15 @@ class TomcatDistributionIT {
     }
 
     @Test
+    @Order(1)
+    void errors_tomcat_answers_itself_are_json_without_details() throws Exception {
+        HttpResponse<String> tooLong = get("/api/config", "alice", Map.of("X-Padding", "x".repeat(20_000)));
+        assertEquals(400, tooLong.statusCode());
+        assertTrue(tooLong.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), tooLong.body());
+        assertFalse(tooLong.body().contains("Tomcat") || tooLong.body().contains("java."), tooLong.body());
+    }
+
+    @Test
     @Order(2)
     void a_row_inserted_with_sql_reaches_an_open_stream() throws Exception {
         try (SseClient alice = SseClient.open(tomcat.url(), "/events", "alice", null)) {
