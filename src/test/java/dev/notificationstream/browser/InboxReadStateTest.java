@@ -37,7 +37,7 @@ class InboxReadStateTest {
     @BeforeAll
     static void startServers() throws Exception {
         first = TestServer.start();
-        second = TestServer.startOn(first.databaseUrl); // another instance on the same database
+        second = TestServer.startOn(first.databaseUrl()); // another instance on the same database
     }
 
     @AfterAll

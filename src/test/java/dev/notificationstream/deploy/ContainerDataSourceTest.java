@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import dev.notificationstream.launch.EmbeddedTomcat;
 import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestDatabase;
+import dev.notificationstream.support.TestServer;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
@@ -34,6 +35,7 @@ class ContainerDataSourceTest {
             pool.setProperty("maximumPoolSize", "4");
             context.getNamingResources().addResource(pool);
         })) {
+            TestServer.awaitReady(tomcat.url());
             given().when().get(tomcat.url() + "/health/ready").then().statusCode(200).body("database", equalTo("UP"));
             try (SseClient alice = SseClient.open(tomcat.url(), "/events", "alice", null);
                     Connection connection = TestDatabase.connect(url);

@@ -7,24 +7,14 @@ import static org.hamcrest.Matchers.nullValue;
 
 import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class CorsAndHeadersTest {
 
     private static final String LISTED = "https://app.example.com";
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start("CORS_ALLOWED_ORIGINS", LISTED + ", https://admin.example.com");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.forClass("CORS_ALLOWED_ORIGINS", LISTED + ", https://admin.example.com");
 
     @Test
     void a_listed_origin_may_call_with_credentials() {

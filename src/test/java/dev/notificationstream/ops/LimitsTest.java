@@ -10,25 +10,15 @@ import dev.notificationstream.support.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Each limit answers with 429 or 503, a Retry-After and a JSON body, and others keep being served. */
 class LimitsTest {
 
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start("SSE_MAX_CONNECTIONS_PER_USER", "2", "SSE_MAX_CONNECTIONS_PER_ADDRESS", "3",
+    @RegisterExtension
+    static final TestServer server = TestServer.forClass("SSE_MAX_CONNECTIONS_PER_USER", "2", "SSE_MAX_CONNECTIONS_PER_ADDRESS", "3",
                 "SSE_MAX_CONNECTIONS", "100", "POLL_MIN_INTERVAL", "60000", "PUBLISH_RATE_LIMIT", "2");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
 
     @Test
     void streams_per_user_and_per_address_are_capped_and_freed_when_they_close() throws Exception {

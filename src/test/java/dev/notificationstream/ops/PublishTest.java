@@ -10,24 +10,14 @@ import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
 import io.restassured.specification.RequestSpecification;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** POST /api/notifications: the row a DBA would insert, for notifiers only, checked field by field. */
 class PublishTest {
 
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start("PUBLISH_RATE_LIMIT", "1000", "MAX_REQUEST_BYTES", "4096");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.forClass("PUBLISH_RATE_LIMIT", "1000", "MAX_REQUEST_BYTES", "4096");
 
     private static RequestSpecification as(String user) {
         return given().header("Authorization", SseClient.basic(user)).contentType("application/json");

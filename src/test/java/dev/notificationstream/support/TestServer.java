@@ -1,26 +1,42 @@
 package dev.notificationstream.support;
 
 import dev.notificationstream.launch.EmbeddedTomcat;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
  * The application on a real embedded Tomcat 11 with a real PostgreSQL: what most tests start.
  * Rows are inserted with plain SQL on a connection of the test's own, as a DBA would.
+ *
+ * <p>For a whole test class: {@code @RegisterExtension static final TestServer server =
+ * TestServer.forClass(settings...)} starts it on a fresh database before the class's tests and
+ * stops it after them.
  */
-public final class TestServer implements AutoCloseable {
+public final class TestServer implements AutoCloseable, BeforeAllCallback, AfterAllCallback {
 
-    public final String databaseUrl;
-    private final Map<String, String> settings;
+    private String databaseUrl;
+    private final Map<String, String> settings = new HashMap<>();
     private EmbeddedTomcat tomcat;
     private int port; // kept across stop() for restart()
 
-    private TestServer(String databaseUrl, Map<String, String> settings) {
+    private TestServer(String databaseUrl, String... settings) {
         this.databaseUrl = databaseUrl;
-        this.settings = settings;
+        this.settings.put("SSE_HEARTBEAT_INTERVAL", "1");
+        this.settings.put("FEED_SAFETY_INTERVAL", "2");
+        for (int i = 0; i + 1 < settings.length; i += 2) {
+            this.settings.put(settings[i], settings[i + 1]);
+        }
     }
 
     /** A fresh database and a server with {@code settings} (name, value, name, value...). */
@@ -30,16 +46,49 @@ public final class TestServer implements AutoCloseable {
 
     /** Another server on the same database: a second instance. */
     public static TestServer startOn(String databaseUrl, String... settings) throws Exception {
-        Map<String, String> map = new HashMap<>();
-        map.put("DATABASE_URL", databaseUrl);
-        map.put("SSE_HEARTBEAT_INTERVAL", "1");
-        map.put("FEED_SAFETY_INTERVAL", "2");
-        for (int i = 0; i + 1 < settings.length; i += 2) {
-            map.put(settings[i], settings[i + 1]);
-        }
-        TestServer server = new TestServer(databaseUrl, map);
-        server.tomcat = EmbeddedTomcat.start(0, map);
+        TestServer server = new TestServer(databaseUrl, settings);
+        server.launch();
         return server;
+    }
+
+    /** A server started before a test class and stopped after it (see above). */
+    public static TestServer forClass(String... settings) {
+        return new TestServer(null, settings);
+    }
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        databaseUrl = TestDatabase.create();
+        launch();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        close();
+    }
+
+    private void launch() throws Exception {
+        settings.put("DATABASE_URL", databaseUrl);
+        tomcat = EmbeddedTomcat.start(0, settings);
+        awaitReady(tomcat.url());
+    }
+
+    /** Until /health/ready says so: the ChangeFeed connects a moment after the application starts. */
+    public static void awaitReady(String url) throws Exception {
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+            while (http.send(HttpRequest.newBuilder(URI.create(url + "/health/ready")).build(),
+                    HttpResponse.BodyHandlers.discarding()).statusCode() != 200) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("the server at " + url + " did not become ready");
+                }
+                Thread.sleep(20);
+            }
+        }
+    }
+
+    public String databaseUrl() {
+        return databaseUrl;
     }
 
     public String url() {
@@ -66,10 +115,11 @@ public final class TestServer implements AutoCloseable {
             settings.put(overrides[i], overrides[i + 1]);
         }
         tomcat = EmbeddedTomcat.start(port, settings);
+        awaitReady(tomcat.url());
     }
 
     public Connection sql() throws SQLException {
-        return TestDatabase.connect(databaseUrl);
+        return TestDatabase.connect(databaseUrl());
     }
 
     /** Runs SQL in its own transaction, as psql would. */

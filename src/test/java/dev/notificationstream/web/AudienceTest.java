@@ -8,25 +8,15 @@ import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Rows for a role reach exactly the users in it; expired rows reach no one. */
 class AudienceTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.forClass();
 
     private static List<String> titles(List<JsonNode> rows) {
         return rows.stream().map(n -> n.get("title").asText()).toList();

@@ -8,26 +8,16 @@ import static org.hamcrest.Matchers.not;
 import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
 import io.restassured.specification.RequestSpecification;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Bad input gets a 4xx with a JSON body that says what was wrong; never a 500 or a stack trace. */
 class BadInputTest {
 
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.forClass();
 
     private static RequestSpecification alice() {
         return given().header("Authorization", SseClient.basic("alice"));

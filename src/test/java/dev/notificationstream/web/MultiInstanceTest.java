@@ -21,7 +21,7 @@ class MultiInstanceTest {
     @BeforeAll
     static void start() throws Exception {
         first = TestServer.start();
-        second = TestServer.startOn(first.databaseUrl);
+        second = TestServer.startOn(first.databaseUrl());
     }
 
     @AfterAll

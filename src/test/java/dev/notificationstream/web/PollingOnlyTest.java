@@ -11,24 +11,14 @@ import dev.notificationstream.support.TestServer;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.Statement;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** ENABLE_SSE=false: the stream says where to poll, and polling carries the same data. */
 class PollingOnlyTest {
 
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start("ENABLE_SSE", "false", "NOTIFICATION_POLLING_INTERVAL", "5000");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.forClass("ENABLE_SSE", "false", "NOTIFICATION_POLLING_INTERVAL", "5000");
 
     @Test
     void the_stream_answers_503_naming_the_polling_endpoint_and_interval() {

@@ -29,7 +29,7 @@ class ReadStateTest {
     @BeforeAll
     static void start() throws Exception {
         first = TestServer.start("POLL_MIN_INTERVAL", "1");
-        second = TestServer.startOn(first.databaseUrl, "POLL_MIN_INTERVAL", "1");
+        second = TestServer.startOn(first.databaseUrl(), "POLL_MIN_INTERVAL", "1");
     }
 
     @AfterAll

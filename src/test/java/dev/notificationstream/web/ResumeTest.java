@@ -19,25 +19,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Resumes lose nothing and repeat nothing: SSE, polling, and one cursor moving between them. */
 class ResumeTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start("FEED_PAGE_SIZE", "100");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.forClass("FEED_PAGE_SIZE", "100");
 
     private static long insert(Statement sql, String user, String title) throws Exception {
         try (ResultSet id = sql.executeQuery("INSERT INTO notifications (recipient, title) VALUES ('" + user + "', '" + title + "') RETURNING id")) {

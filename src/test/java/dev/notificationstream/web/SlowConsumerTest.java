@@ -7,26 +7,16 @@ import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
 import java.net.Socket;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A client that stops reading must not hold up the others, even on the same writer thread. */
 class SlowConsumerTest {
 
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        // One writer thread for every stream, small pages (many writes), and heartbeats too rare to
-        // cut the stuck client during the test: only non-blocking writes can keep bob served.
-        server = TestServer.start("SSE_WRITER_THREADS", "1", "FEED_PAGE_SIZE", "50", "SSE_HEARTBEAT_INTERVAL", "120");
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    // One writer thread for every stream, small pages (many writes), and heartbeats too rare to
+    // cut the stuck client during the test: only non-blocking writes can keep bob served.
+    @RegisterExtension
+    static final TestServer server = TestServer.forClass("SSE_WRITER_THREADS", "1", "FEED_PAGE_SIZE", "50", "SSE_HEARTBEAT_INTERVAL", "120");
 
     static int activeStreams() {
         return given().when().get(server.url() + "/health/ready").then().extract().path("activeStreams");

@@ -9,24 +9,14 @@ import dev.notificationstream.support.TestServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.LongStream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 class SseDeliveryTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start();
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.forClass();
 
     @Test
     void a_row_inserted_with_sql_reaches_the_recipients_open_stream_and_nobody_elses() throws Exception {

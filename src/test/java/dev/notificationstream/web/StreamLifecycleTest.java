@@ -7,24 +7,14 @@ import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
 import java.net.Socket;
 import java.time.Duration;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The server lets go of streams nobody reads: a closed client, and one that stopped reading. */
 class StreamLifecycleTest {
 
-    private static TestServer server;
-
-    @BeforeAll
-    static void start() throws Exception {
-        server = TestServer.start(); // heartbeat every second
-    }
-
-    @AfterAll
-    static void stop() throws Exception {
-        server.close();
-    }
+    @RegisterExtension
+    static final TestServer server = TestServer.forClass(); // heartbeat every second
 
     private static int activeStreams() {
         return given().when().get(server.url() + "/health/ready").then().statusCode(200).extract().path("activeStreams");
