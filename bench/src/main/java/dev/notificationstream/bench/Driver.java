@@ -495,10 +495,11 @@ public final class Driver {
                 open(clients, 0, n);
                 Thread.sleep(3000);
                 Path jfr = work.resolve("broadcast-" + n + ".jfr");
-                server.jcmd("JFR.start", "name=bench", "settings=profile", "filename=" + jfr);
+                server.jcmd("JFR.start", "name=bench", "settings=profile", "filename=" + jfr,
+                        "jdk.ExecutionSample#period=1ms", "jdk.CPUTimeSample#enabled=true", "jdk.CPUTimeSample#throttle=1ms");
                 long before = totals(clients)[1];
                 long live = totals(clients)[0];
-                for (int b = 1; b <= 10; b++) {
+                for (int b = 1; b <= 30; b++) {
                     insertBroadcast(db);
                     awaitEvents(clients, before + b * live, 30_000);
                     Thread.sleep(300);
@@ -506,7 +507,7 @@ public final class Driver {
                 server.jcmd("JFR.stop", "name=bench");
                 String jfrTool = Path.of(javaBin).getParent().resolve("jfr").toString();
                 StringBuilder report = new StringBuilder();
-                for (String view : List.of("hot-methods", "allocation-by-class", "cpu-time-hot-methods")) {
+                for (String view : List.of("hot-methods", "cpu-time-hot-methods", "allocation-by-class")) {
                     Process p = new ProcessBuilder(jfrTool, "view", "--width", "160", view, jfr.toString()).redirectErrorStream(true).start();
                     report.append("### jfr view ").append(view).append("\n\n```\n")
                             .append(new String(p.getInputStream().readAllBytes())).append("```\n\n");
