@@ -2,7 +2,7 @@
 # The benchmarks of issue 3, one command (see docs/benchmarks.md):
 #   bench/run.sh                                  # hold + broadcast (virtual threads), platform threads, bulk
 #   bench/run.sh --scenarios=hold --ns=200,1000 --runs=1 --idle=5 --no-wait   # a smoke run
-# Options: --scenarios=hold,platform,stock,bulk,profile --ns=... --runs=3 --broadcasts=5 --idle=20
+# Options: --scenarios=hold,platform,stock,serialgc,attrs,bulk,profile --ns=... --runs=3 --broadcasts=5 --idle=20
 #          --heartbeat=10 --profile-n=10000 --max-minutes=90 --out=docs/benchmarks
 # Everything it starts (PostgreSQL on 127.0.0.1:54339, the server on 127.0.0.1:18080, the load
 # clients) stops when it ends, when the time limit passes, or on Ctrl-C.

@@ -19,7 +19,7 @@ import javax.imageio.ImageIO;
 final class Chart {
 
     private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd)};
-    private static final int W = 1400, H = 560, PANEL = 620, TOP = 60, PLOT_H = 400, LEFT = 80;
+    private static final int W = 1960, H = 560, PANEL = 560, TOP = 60, PLOT_H = 400, LEFT = 80;
 
     private Chart() {}
 
@@ -32,7 +32,8 @@ final class Chart {
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, W, H);
         panel(g, medians, LEFT, "Broadcast latency, INSERT start to receipt (ms): p99 solid, p50 dashed", "p99_ms", "p50_ms");
-        panel(g, medians, LEFT + PANEL + 80, "Server memory per held stream (KiB): RSS solid, live heap dashed", "rss_per_stream_kib", "heap_per_stream_kib");
+        panel(g, medians, LEFT + PANEL + 90, "Server memory per held stream (KiB): RSS solid, live heap dashed", "rss_per_stream_kib", "heap_per_stream_kib");
+        panel(g, medians, LEFT + 2 * (PANEL + 90), "CPU per delivered event (µs): server solid, load client dashed", "server_us_per_event", "client_us_per_event");
         // legend
         int x = LEFT, i = 0;
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));

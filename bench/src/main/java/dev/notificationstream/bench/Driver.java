@@ -47,6 +47,8 @@ public final class Driver {
     final int broadcasts;
     final int idleSeconds;
     final int heartbeatSeconds;
+    static final List<String> DEFAULT_JVM = List.of("-Xmx2g", "-XX:+UseG1GC");
+    List<String> serverJvm = DEFAULT_JVM;
     final List<AutoCloseable> running = Collections.synchronizedList(new ArrayList<>());
     EmbeddedPostgres postgres;
     String jdbcUrl;
@@ -101,6 +103,17 @@ public final class Driver {
                     case "platform" -> driver.holdAndBroadcast("platform-tuned", Map.of("TOMCAT_CONNECTOR", "useVirtualThreads=false"), Integer.MAX_VALUE);
                     // Tomcat's defaults refuse streams past maxConnections=8192: stay below it.
                     case "stock" -> driver.holdAndBroadcast("virtual-stock", Map.of("TOMCAT_CONNECTOR", "stock"), 8_000);
+                    // The same as hold, with the server's heap sized to its live data (RSS, not speed).
+                    case "serialgc" -> {
+                        driver.serverJvm = List.of("-Xmx2g", "-XX:+UseSerialGC");
+                        driver.holdAndBroadcast("virtual-tuned-serialgc", Map.of(), Integer.MAX_VALUE);
+                        driver.serverJvm = Driver.DEFAULT_JVM;
+                    }
+                    // The connector attributes alone, without LeanHttp11NioProtocol's servlet-layer buffers.
+                    case "attrs" -> driver.holdAndBroadcast("virtual-attributes-only",
+                            Map.of("TOMCAT_CONNECTOR", "protocol=org.apache.coyote.http11.Http11NioProtocol"), Integer.MAX_VALUE);
+                    case "targeted" -> driver.targeted(Arrays.stream(options.getOrDefault("rates", "250,500,1000,2000,3000").split(","))
+                            .mapToInt(Integer::parseInt).toArray());
                     case "bulk" -> driver.bulk();
                     case "profile" -> driver.profile(Integer.parseInt(options.getOrDefault("profile-n", "10000")));
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
@@ -151,8 +164,9 @@ public final class Driver {
         final Process process;
 
         Server(String tag, Map<String, String> env) throws Exception {
-            List<String> command = new ArrayList<>(List.of(javaBin, "-Xmx2g", "-XX:+UseG1GC",
-                    "-Djava.util.logging.config.file=" + repo.resolve("src/test/resources/logging.properties"),
+            List<String> command = new ArrayList<>(List.of(javaBin));
+            command.addAll(serverJvm);
+            command.addAll(List.of("-Djava.util.logging.config.file=" + repo.resolve("src/test/resources/logging.properties"),
                     "-cp", serverClasspath, "dev.notificationstream.launch.DevServer"));
             ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile())
                     .redirectErrorStream(true).redirectOutput(work.resolve("logs/server-" + tag + ".log").toFile());
@@ -269,8 +283,9 @@ public final class Driver {
     /** Waits, a few times at most, for the machine to calm down; returns the load average used. */
     static boolean waitForLoad = true;
 
-    static String waitForQuiet() throws InterruptedException {
-        for (int i = 0; i < 5 && waitForLoad && Proc.load1() > 1.5; i++) {
+    /** At most 3 minutes before a scenario's first run, 1 before the others: the machine is shared. */
+    static String waitForQuiet(int maxWaits) throws InterruptedException {
+        for (int i = 0; i < maxWaits && waitForLoad && Proc.load1() > 1.5; i++) {
             log("load average " + Proc.loadAverage() + " > 1.5: waiting 60 s");
             Thread.sleep(60_000);
         }
@@ -359,7 +374,7 @@ public final class Driver {
                         + "server_us_per_event,client_us_per_event,db_cpu_ms");
         int maxN = Arrays.stream(ns).max().orElse(0);
         for (int run = 1; run <= runs; run++) {
-            String load = waitForQuiet();
+            String load = waitForQuiet(run == 1 ? 3 : 1);
             log("== " + variant + " run " + run + "/" + runs + ", load average " + load);
             try (Server server = new Server(variant + "-" + run, env);
                     Connection db = DriverManager.getConnection(jdbcUrl)) {
@@ -432,13 +447,87 @@ public final class Driver {
     }
 
     // ---------------------------------------------------------------------------------------------
+    // Scenario 3: 10,000 users connected, rows to random users at rising rates
+
+    void targeted(int[] rates) throws Exception {
+        Csv csv = new Csv(out.resolve("targeted.csv"),
+                "run,load_avg,users,rate_target,rate_achieved,inserted,delivered,p50_ms,p99_ms,max_ms,server_cpu_pct,client_cpu_pct,db_cpu_pct");
+        int users = 10_000, seconds = 10, inserters = 4;
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== targeted run " + run + "/" + runs + ", load average " + load);
+            try (Server server = new Server("targeted-" + run, Map.of())) {
+                List<Client> clients = startClients(1, "targeted-" + run);
+                List<Connection> connections = new ArrayList<>();
+                try {
+                    for (int i = 0; i < inserters; i++) {
+                        connections.add(DriverManager.getConnection(jdbcUrl));
+                    }
+                    open(clients, 0, users);
+                    Thread.sleep(3000);
+                    for (int rate : rates) {
+                        String loadNow = Proc.loadAverage();
+                        latencies(clients);
+                        long before = totals(clients)[1];
+                        long s0 = Proc.cpuMicros(server.pid()), c0 = cpu(clients), d0 = Proc.treeCpuMicros(postmasterPid);
+                        long start = System.nanoTime();
+                        long total = (long) rate * seconds;
+                        java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+                        List<Thread> threads = new ArrayList<>();
+                        for (Connection c : connections) {
+                            threads.add(Thread.ofPlatform().start(() -> {
+                                try (PreparedStatement insert = c.prepareStatement(
+                                        "INSERT INTO notifications (recipient, category, title, data) VALUES (?, 'bench', 'For you', ?::jsonb)")) {
+                                    long k;
+                                    while ((k = next.getAndIncrement()) < total) {
+                                        long due = start + k * 1_000_000_000L / rate; // an open schedule: no waiting for slow commits
+                                        long wait = due - System.nanoTime();
+                                        if (wait > 0) {
+                                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                                        }
+                                        insert.setString(1, "user" + java.util.concurrent.ThreadLocalRandom.current().nextInt(users));
+                                        insert.setString(2, "{\"t0\":" + LoadClient.epochMicros() + "}");
+                                        insert.executeUpdate();
+                                    }
+                                } catch (SQLException e) {
+                                    log("insert failed: " + e.getMessage());
+                                }
+                            }));
+                        }
+                        for (Thread t : threads) {
+                            t.join();
+                        }
+                        long elapsed = System.nanoTime() - start;
+                        long got = awaitEvents(clients, before + total, 10_000) - before;
+                        long wall = System.nanoTime() - start;
+                        double serverPct = (Proc.cpuMicros(server.pid()) - s0) * 1e5 / wall;
+                        double clientPct = (cpu(clients) - c0) * 1e5 / wall;
+                        double dbPct = (Proc.treeCpuMicros(postmasterPid) - d0) * 1e5 / wall;
+                        List<Long> lat = latencies(clients);
+                        csv.row(run, loadNow, users, rate, f(total * 1e9 / elapsed), total, got, f(percentileMs(lat, 50)), f(percentileMs(lat, 99)),
+                                f(percentileMs(lat, 100)), f(serverPct), f(clientPct), f(dbPct));
+                        log(String.format(Locale.ROOT, "targeted %d rows/s (achieved %.0f): p50=%.1f p99=%.1f max=%.1f ms delivered %d/%d server %.0f%% db %.0f%%",
+                                rate, total * 1e9 / elapsed, percentileMs(lat, 50), percentileMs(lat, 99), percentileMs(lat, 100), got, total, serverPct, dbPct));
+                        Thread.sleep(2000);
+                    }
+                } finally {
+                    for (Connection c : connections) {
+                        c.close();
+                    }
+                    closeClients(clients);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
     // Scenario 4: a 100,000-row INSERT ... SELECT to 1,000 connected users
 
     void bulk() throws Exception {
         Csv csv = new Csv(out.resolve("bulk.csv"),
                 "run,load_avg,users,rows,insert_ms,delivered,last_row_ms,p50_ms,server_cpu_ms,client_cpu_ms,db_cpu_ms");
         int users = 1000, rows = 100_000;
-        String load = waitForQuiet();
+        String load = waitForQuiet(3);
         log("== bulk, load average " + load);
         try (Server server = new Server("bulk", Map.of());
                 Connection db = DriverManager.getConnection(jdbcUrl)) {
@@ -486,7 +575,7 @@ public final class Driver {
     // Where CPU and bytes go: JFR during broadcasts at n streams
 
     void profile(int n) throws Exception {
-        String load = waitForQuiet();
+        String load = waitForQuiet(3);
         log("== profile at " + n + ", load average " + load);
         try (Server server = new Server("profile", Map.of());
                 Connection db = DriverManager.getConnection(jdbcUrl)) {
