@@ -80,19 +80,28 @@ final class Summary {
             }
             md.append(" | ").append(data.stream().mapToLong(r -> Long.parseLong(r[header.indexOf("delivered")])).min().orElse(0)).append(" |\n\n");
         }
-        Path targeted = dir.resolve("targeted.csv");
-        if (Files.exists(targeted)) {
+        List<Path> targetedFiles;
+        try (Stream<Path> list = Files.list(dir)) {
+            targetedFiles = list.filter(p -> p.getFileName().toString().startsWith("targeted")).sorted().toList();
+        }
+        for (Path targeted : targetedFiles) {
             List<String[]> rows = Csv.read(targeted);
             List<String> header = Arrays.asList(rows.get(0));
             TreeMap<Integer, List<String[]>> byRate = new TreeMap<>();
             for (String[] row : rows.subList(1, rows.size())) {
                 byRate.computeIfAbsent(Integer.parseInt(row[header.indexOf("rate_target")]), r -> new ArrayList<>()).add(row);
             }
-            md.append("## targeted (scenario 3): 10,000 users, rows to random users\n\n| target rows/s | runs | load avg | achieved rows/s | p50 ms | p99 ms | max ms | server CPU % | client CPU % | DB CPU % | delivered/inserted (min) |\n|---|---|---|---|---|---|---|---|---|---|---|\n");
+            md.append("## ").append(targeted.getFileName().toString().replace(".csv", "")).append(" (scenario 3): 10,000 users, rows to random users\n\n| target rows/s | runs | load avg | achieved rows/s | p50 ms | p99 ms | max ms | server CPU % | client CPU % | DB CPU % |"
+                    + (header.contains("insert_p50_ms") ? " INSERT p50 ms | INSERT p99 ms |" : "")
+                    + " delivered/inserted (min) |\n|---|---|---|---|---|---|---|---|---|---|" + (header.contains("insert_p50_ms") ? "---|---|" : "") + "---|\n");
+            List<String> columns = new ArrayList<>(List.of("rate_achieved", "p50_ms", "p99_ms", "max_ms", "server_cpu_pct", "client_cpu_pct", "db_cpu_pct"));
+            if (header.contains("insert_p50_ms")) {
+                columns.addAll(List.of("insert_p50_ms", "insert_p99_ms"));
+            }
             byRate.forEach((rate, group) -> {
                 md.append("| ").append(rate).append(" | ").append(group.size()).append(" | ")
                         .append(String.join("; ", group.stream().map(r -> r[header.indexOf("load_avg")]).toList()));
-                for (String c : List.of("rate_achieved", "p50_ms", "p99_ms", "max_ms", "server_cpu_pct", "client_cpu_pct", "db_cpu_pct")) {
+                for (String c : columns) {
                     md.append(" | ").append(format(median(group.stream().mapToDouble(r -> Double.parseDouble(r[header.indexOf(c)])).toArray())));
                 }
                 md.append(" | ").append(group.stream().mapToDouble(r -> Double.parseDouble(r[header.indexOf("delivered")]) / Double.parseDouble(r[header.indexOf("inserted")]))
