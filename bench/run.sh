@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The benchmarks of issue 3, one command (see docs/benchmarks.md):
-#   bench/run.sh                                  # hold + broadcast (virtual threads), platform threads, bulk
+#   bench/run.sh                                  # scenarios 1+2 (virtual threads), 7 (platform), 3, 4: ~20 min
 #   bench/run.sh --scenarios=hold --ns=200,1000 --runs=1 --idle=5 --no-wait   # a smoke run
-# Options: --scenarios=hold,platform,stock,serialgc,attrs,bulk,profile --ns=... --runs=3 --broadcasts=5 --idle=20
+# Options: --scenarios=hold,platform,stock,serialgc,attrs,targeted,bulk,profile --rates=250,500,... --ns=... --runs=3 --broadcasts=5 --idle=20
 #          --heartbeat=10 --profile-n=10000 --max-minutes=90 --out=docs/benchmarks
 # Everything it starts (PostgreSQL on 127.0.0.1:54339, the server on 127.0.0.1:18080, the load
 # clients) stops when it ends, when the time limit passes, or on Ctrl-C.

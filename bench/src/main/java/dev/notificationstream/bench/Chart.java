@@ -18,7 +18,7 @@ import javax.imageio.ImageIO;
 /** A two-panel line chart in plain Java2D: broadcast latency and memory per stream against N. */
 final class Chart {
 
-    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd)};
+    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd), new Color(0xff7f0e)};
     private static final int W = 1960, H = 560, PANEL = 560, TOP = 60, PLOT_H = 400, LEFT = 80;
 
     private Chart() {}
@@ -42,7 +42,7 @@ final class Chart {
             g.fillRect(x, H - 30, 20, 4);
             g.setColor(Color.DARK_GRAY);
             g.drawString(variant, x + 26, H - 24);
-            x += 200;
+            x += 260;
         }
         g.drawString("N = concurrent SSE streams; medians of the runs", W - 330, H - 24);
         g.dispose();

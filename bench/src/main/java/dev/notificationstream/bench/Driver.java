@@ -97,7 +97,7 @@ public final class Driver {
         }, "watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
-        String scenarios = options.getOrDefault("scenarios", "hold,platform,bulk");
+        String scenarios = options.getOrDefault("scenarios", "hold,platform,targeted,bulk");
         try {
             driver.startDatabase();
             for (String scenario : scenarios.split(",")) {
