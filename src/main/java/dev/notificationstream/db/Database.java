@@ -50,6 +50,15 @@ public final class Database implements AutoCloseable {
         return new Database(containerPool, null, List.of());
     }
 
+    /**
+     * pgjdbc's {@code prepareThreshold=0}: no named server-side statements, so PostgreSQL plans every
+     * read with its actual cursor. After five runs of a named statement it may switch to a generic
+     * plan, which cannot know how few rows {@code txid >= xmax} selects and walks the primary key
+     * instead: O(table) per read (20 ms at 67,000 rows, docs/benchmarks.md). It also suits a
+     * transaction-pooling PgBouncer. A {@code prepareThreshold} in the URL still wins.
+     */
+    static final String CUSTOM_PLANS = "0";
+
     public static Database open(String url, int poolSize) {
         if (url == null) {
             throw new IllegalStateException("DATABASE_URL is not set (jdbc:postgresql://host:5432/db?user=... or postgres://user:password@host:5432/db)");
@@ -75,6 +84,7 @@ public final class Database implements AutoCloseable {
             threads.add(thread);
             return thread;
         });
+        config.addDataSourceProperty("prepareThreshold", CUSTOM_PLANS);
         HikariDataSource pool = new HikariDataSource(config);
         return new Database(pool, pool, threads);
     }
@@ -104,6 +114,7 @@ public final class Database implements AutoCloseable {
         properties.setProperty("tcpKeepAlive", "true");
         properties.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
         properties.setProperty("connectTimeout", "10");
+        properties.setProperty("prepareThreshold", CUSTOM_PLANS);
         return new org.postgresql.Driver().connect(jdbc.url(), properties);
     }
 

@@ -25,6 +25,8 @@ public final class ChangeFeed {
 
     private static final Logger LOG = Logger.getLogger(ChangeFeed.class.getName());
     private static final long MAX_BACKOFF_MILLIS = 10_000;
+    /** Between back-to-back reads while rows keep coming: lets a few commits gather into one read. */
+    private static final long BUSY_PAUSE_MILLIS = 2;
 
     private final String url;
     private final NotificationStore store;
@@ -37,6 +39,8 @@ public final class ChangeFeed {
     private volatile boolean connected;
     private volatile Instant lastFetch;
     private volatile long reconnects;
+    /** Whether the last catch-up found rows: then more are likely on the way, so read again at once. */
+    private boolean lastReadHadRows;
     private Thread thread;
     /** Read marks are followed by a snapshot of their own: they are not paged with the rows. */
     private Snapshot readsSeen;
@@ -90,8 +94,17 @@ public final class ChangeFeed {
                 failures = 0;
                 while (running) {
                     // Returns early on a wake-up; the read after a timeout is the safety net and the probe
-                    // that makes a silently dead network fail through the read timeout.
-                    notifications.getNotifications(safetyMillis);
+                    // that makes a silently dead network fail through the read timeout. While rows keep
+                    // coming, read again at once instead: pgjdbc's wait goes on reading notifications for
+                    // as long as they arrive less than 1 ms apart, so under a steady stream of small commits
+                    // it would not return (a cliff at ~1,000 rows/s, docs/benchmarks.md, scenario 3).
+                    // Notifications that arrive meanwhile are collected with the query results and
+                    // drained by the next wait.
+                    if (!lastReadHadRows) {
+                        notifications.getNotifications(safetyMillis);
+                    } else if (!sleep(BUSY_PAUSE_MILLIS)) {
+                        break; // stopping
+                    }
                     cursor = catchUp(connection, cursor);
                 }
             } catch (SQLException | RuntimeException e) {
@@ -116,8 +129,10 @@ public final class ChangeFeed {
     private Cursor catchUp(Connection connection, Cursor cursor) throws SQLException {
         long started = System.nanoTime();
         Page page;
+        lastReadHadRows = false;
         do {
             page = store.after(connection, null, cursor, pageSize); // every user's rows
+            lastReadHadRows |= !page.rows().isEmpty();
             hub.publish(page);
             cursor = page.next();
         } while (page.more() && running);

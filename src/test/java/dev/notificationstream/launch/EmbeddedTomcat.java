@@ -3,6 +3,7 @@ package dev.notificationstream.launch;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -28,6 +29,18 @@ public final class EmbeddedTomcat implements AutoCloseable {
 
     private static final AtomicInteger INSTANCES = new AtomicInteger();
 
+    /**
+     * Connector attributes that cut a held SSE connection's memory (measured in docs/benchmarks.md)
+     * while keeping the request-header limit real browsers need.
+     */
+    static final Map<String, String> TUNED = Map.of(
+            "maxConnections", "20000",           // default 8192: one instance holds ~19,000 streams here
+            "maxHttpRequestHeaderSize", "8192",  // browsers need >= 4 KiB; a long Last-Event-ID cursor more (BadInputTest)
+            "maxHttpResponseHeaderSize", "2048", // our responses' own headers are < 1 KiB
+            "maxTrailerSize", "1024",            // allocated up front per connection; SSE requests carry no body
+            "socket.appReadBufSize", "1024",     // a stream's client sends nothing after its request
+            "socket.appWriteBufSize", "2048");   // one event is ~300 bytes; larger writes go through it in turns
+
     private final Tomcat tomcat;
     private final Context context;
 
@@ -48,9 +61,27 @@ public final class EmbeddedTomcat implements AutoCloseable {
         tomcat.setBaseDir(base.toString());
         // JNDI names each context by engine, host and path: a unique engine lets several run in one JVM.
         tomcat.getEngine().setName("Tomcat-" + INSTANCES.incrementAndGet());
-        Connector connector = new Connector();
+        // TOMCAT_CONNECTOR (benchmarks): "stock" for Tomcat's own defaults, or name=value,... to override
+        // the tuned attributes below (e.g. useVirtualThreads=false); docs/benchmarks.md says why each.
+        String overrides = System.getenv().getOrDefault("TOMCAT_CONNECTOR", "");
+        Map<String, String> attributes = new LinkedHashMap<>();
+        attributes.put("useVirtualThreads", "true"); // requests, and so parked streams, on virtual threads
+        if (!overrides.equals("stock")) {
+            attributes.put("protocol", LeanHttp11NioProtocol.class.getName());
+            attributes.putAll(TUNED);
+            for (String pair : overrides.split(",")) {
+                if (pair.contains("=")) {
+                    attributes.put(pair.substring(0, pair.indexOf('=')).strip(), pair.substring(pair.indexOf('=') + 1).strip());
+                }
+            }
+        }
+        Connector connector = new Connector(attributes.getOrDefault("protocol", "HTTP/1.1"));
         connector.setPort(port);
-        connector.setProperty("useVirtualThreads", "true"); // requests, and so parked streams, on virtual threads
+        attributes.forEach((name, value) -> {
+            if (!name.equals("protocol")) {
+                connector.setProperty(name, value);
+            }
+        });
         connector.setProperty("address", "127.0.0.1");
         connector.setProperty("connectionTimeout", "20000"); // as tomcat-conf/server.xml: a request must arrive within 20 s
         tomcat.setConnector(connector);
@@ -79,7 +110,8 @@ public final class EmbeddedTomcat implements AutoCloseable {
             context.getNamingResources().addEnvironment(entry);
         });
         MemoryRealm realm = new MemoryRealm();
-        realm.setPathname(new File("tomcat-conf/demo-users.xml").getAbsolutePath());
+        // DEMO_USERS_FILE (benchmarks): another tomcat-users.xml, e.g. the bench module's user0..user19999.
+        realm.setPathname(new File(System.getenv().getOrDefault("DEMO_USERS_FILE", "tomcat-conf/demo-users.xml")).getAbsolutePath());
         context.setRealm(realm);
         Tomcat.addServlet(context, "default", new DefaultServlet());
         context.addServletMappingDecoded("/", "default");

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# The benchmarks of issue 3, one command (see docs/benchmarks.md):
+#   bench/run.sh                                  # scenarios 1+2 (virtual threads), 7 (platform), 3, 4: ~20 min
+#   bench/run.sh --scenarios=hold --ns=200,1000 --runs=1 --idle=5 --no-wait   # a smoke run
+# Options: --scenarios=hold,platform,stock,serialgc,attrs,targeted,bulk,profile --rates=250,500,... --ns=... --runs=3 --broadcasts=5 --idle=20
+#          --heartbeat=10 --profile-n=10000 --max-minutes=90 --out=docs/benchmarks
+# Everything it starts (PostgreSQL on 127.0.0.1:54339, the server on 127.0.0.1:18080, the load
+# clients) stops when it ends, when the time limit passes, or on Ctrl-C.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
+export PATH="$JAVA_HOME/bin:$PATH"
+ulimit -n "$(ulimit -Hn)"   # 20,000 here: one process per ~19,000 streams
+DEP=org.apache.maven.plugins:maven-dependency-plugin:3.9.0:build-classpath
+mkdir -p bench/target
+./mvnw -B -q test-compile $DEP -Dmdep.includeScope=test -Dmdep.outputFile=bench/target/server.classpath
+./mvnw -B -q -f bench/pom.xml compile $DEP -Dmdep.outputFile=target/bench.classpath
+exec timeout --signal=TERM --kill-after=60 "${BENCH_TIMEOUT:-6000}" \
+  java -cp "bench/target/classes:$(cat bench/target/bench.classpath)" dev.notificationstream.bench.Driver "$@"

@@ -1,0 +1,124 @@
+package dev.notificationstream.bench;
+
+import java.awt.BasicStroke;
+import java.awt.Color;
+import java.awt.Font;
+import java.awt.Graphics2D;
+import java.awt.RenderingHints;
+import java.awt.Stroke;
+import java.awt.image.BufferedImage;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import javax.imageio.ImageIO;
+
+/** A two-panel line chart in plain Java2D: broadcast latency and memory per stream against N. */
+final class Chart {
+
+    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd), new Color(0xff7f0e)};
+    private static final int W = 1960, H = 560, PANEL = 560, TOP = 60, PLOT_H = 400, LEFT = 80;
+
+    private Chart() {}
+
+    static void write(Map<String, TreeMap<Integer, Map<String, Double>>> medians, Path png) throws IOException {
+        System.setProperty("java.awt.headless", "true");
+        BufferedImage image = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
+        Graphics2D g = image.createGraphics();
+        g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
+        g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
+        g.setColor(Color.WHITE);
+        g.fillRect(0, 0, W, H);
+        panel(g, medians, LEFT, "Broadcast latency, INSERT start to receipt (ms): p99 solid, p50 dashed", "p99_ms", "p50_ms");
+        panel(g, medians, LEFT + PANEL + 90, "Server memory per held stream (KiB): RSS solid, live heap dashed", "rss_per_stream_kib", "heap_per_stream_kib");
+        panel(g, medians, LEFT + 2 * (PANEL + 90), "CPU per delivered event (µs): server solid, load client dashed", "server_us_per_event", "client_us_per_event");
+        // legend
+        int x = LEFT, i = 0;
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
+        for (String variant : medians.keySet()) {
+            g.setColor(COLORS[i++ % COLORS.length]);
+            g.fillRect(x, H - 30, 20, 4);
+            g.setColor(Color.DARK_GRAY);
+            g.drawString(variant, x + 26, H - 24);
+            x += 260;
+        }
+        g.drawString("N = concurrent SSE streams; medians of the runs", W - 330, H - 24);
+        g.dispose();
+        ImageIO.write(image, "png", png.toFile());
+    }
+
+    private static void panel(Graphics2D g, Map<String, TreeMap<Integer, Map<String, Double>>> medians, int left, String title,
+            String solid, String dashed) {
+        double maxX = 0, maxY = 0;
+        for (TreeMap<Integer, Map<String, Double>> series : medians.values()) {
+            for (Map.Entry<Integer, Map<String, Double>> e : series.entrySet()) {
+                maxX = Math.max(maxX, e.getKey());
+                for (String key : List.of(solid, dashed)) {
+                    Double y = e.getValue().get(key);
+                    if (y != null && !y.isNaN()) {
+                        maxY = Math.max(maxY, y);
+                    }
+                }
+            }
+        }
+        maxX = niceCeiling(maxX);
+        maxY = niceCeiling(maxY * 1.05);
+        g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 14));
+        g.setColor(Color.BLACK);
+        g.drawString(title, left - 40, TOP - 25);
+        g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
+        int bottom = TOP + PLOT_H;
+        for (int t = 0; t <= 5; t++) {
+            int y = bottom - t * PLOT_H / 5;
+            g.setColor(new Color(0xe5e5e5));
+            g.drawLine(left, y, left + PANEL - 40, y);
+            g.setColor(Color.DARK_GRAY);
+            g.drawString(String.format(Locale.ROOT, "%,.0f", maxY * t / 5), left - 55, y + 4);
+            int x = left + t * (PANEL - 40) / 5;
+            g.drawString(String.format(Locale.ROOT, "%,.0f", maxX * t / 5), x - 15, bottom + 18);
+        }
+        g.setColor(Color.BLACK);
+        g.drawLine(left, bottom, left + PANEL - 40, bottom);
+        g.drawLine(left, TOP, left, bottom);
+        int i = 0;
+        Stroke plain = new BasicStroke(2.2f);
+        Stroke dash = new BasicStroke(2.2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10f, new float[] {7f, 5f}, 0f);
+        for (TreeMap<Integer, Map<String, Double>> series : medians.values()) {
+            g.setColor(COLORS[i++ % COLORS.length]);
+            for (String key : List.of(solid, dashed)) {
+                g.setStroke(key.equals(solid) ? plain : dash);
+                int px = -1, py = -1;
+                for (Map.Entry<Integer, Map<String, Double>> e : series.entrySet()) {
+                    Double v = e.getValue().get(key);
+                    if (v == null || v.isNaN()) {
+                        continue;
+                    }
+                    int x = left + (int) (e.getKey() / maxX * (PANEL - 40));
+                    int y = bottom - (int) (v / maxY * PLOT_H);
+                    g.fillOval(x - 3, y - 3, 6, 6);
+                    if (px >= 0) {
+                        g.drawLine(px, py, x, y);
+                    }
+                    px = x;
+                    py = y;
+                }
+            }
+            g.setStroke(new BasicStroke(1f));
+        }
+    }
+
+    private static double niceCeiling(double value) {
+        if (value <= 0) {
+            return 1;
+        }
+        double magnitude = Math.pow(10, Math.floor(Math.log10(value)));
+        for (double step : new double[] {1, 2, 2.5, 5, 10}) {
+            if (step * magnitude >= value) {
+                return step * magnitude;
+            }
+        }
+        return 10 * magnitude;
+    }
+}

