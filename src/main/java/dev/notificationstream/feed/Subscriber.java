@@ -50,10 +50,6 @@ public final class Subscriber {
         this.onEnd = onEnd;
     }
 
-    public String user() {
-        return user;
-    }
-
     Audience audience() {
         return audience;
     }

@@ -33,8 +33,4 @@ final class Origins {
         String origin = request.getHeader("Origin");
         return isSameOrigin(request, origin) || isListed(origin);
     }
-
-    Set<String> allowed() {
-        return allowed;
-    }
 }
