@@ -47,6 +47,9 @@ public final class Driver {
     final int broadcasts;
     final int idleSeconds;
     final int heartbeatSeconds;
+    final int pollIntervalSeconds;
+    final int pollSeconds;
+    final int missedRows;
     static final List<String> DEFAULT_JVM = List.of("-Xmx2g", "-XX:+UseG1GC");
     List<String> serverJvm = DEFAULT_JVM;
     final List<AutoCloseable> running = Collections.synchronizedList(new ArrayList<>());
@@ -70,6 +73,9 @@ public final class Driver {
         broadcasts = Integer.parseInt(options.getOrDefault("broadcasts", "5"));
         idleSeconds = Integer.parseInt(options.getOrDefault("idle", "20"));
         heartbeatSeconds = Integer.parseInt(options.getOrDefault("heartbeat", "10"));
+        pollIntervalSeconds = Integer.parseInt(options.getOrDefault("poll-interval", "10"));
+        pollSeconds = Integer.parseInt(options.getOrDefault("poll-seconds", "30"));
+        missedRows = Integer.parseInt(options.getOrDefault("missed", "5"));
         // A diagnosis, not a recommendation: is the commit (WAL flush under NOTIFY's lock) the limit?
         asyncCommit = options.getOrDefault("synchronous-commit", "on").equals("off");
         Files.createDirectories(out);
@@ -118,6 +124,8 @@ public final class Driver {
                     case "targeted" -> driver.targeted(Arrays.stream(options.getOrDefault("rates", "250,500,1000,2000,3000").split(","))
                             .mapToInt(Integer::parseInt).toArray());
                     case "bulk" -> driver.bulk();
+                    case "poll" -> driver.polling(10_000);
+                    case "storm" -> driver.reconnectStorm(10_000);
                     case "profile" -> driver.profile(Integer.parseInt(options.getOrDefault("profile-n", "10000")));
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
@@ -620,6 +628,140 @@ public final class Driver {
                 log("profile written to " + out.resolve("profile-broadcast-" + n + ".md"));
             } finally {
                 closeClients(clients);
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Scenario 5: polling clients, SSE off
+
+    void polling(int users) throws Exception {
+        Csv csv = new Csv(out.resolve("polling.csv"),
+                "run,load_avg,users,interval_s,seconds,offered_rps,served_rps,ok,errors,connect_failures,skipped,connections,"
+                        + "p50_ms,p99_ms,max_ms,server_cpu_pct,client_cpu_pct,db_cpu_pct,server_cpu_ms_per_1000,db_cpu_ms_per_1000,rows_inserted");
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== polling run " + run + "/" + runs + ", load average " + load);
+            // POLL_MIN_INTERVAL (default 1 s) is below the clients' interval: no poll is refused for its rate.
+            try (Server server = new Server("polling-" + run, Map.of("ENABLE_SSE", "false", "POLL_MIN_INTERVAL", "1000"));
+                    Connection db = DriverManager.getConnection(jdbcUrl)) {
+                Client client = new Client(List.of(javaBin, "-Xmx512m", "-XX:+UseSerialGC", "-cp", clientClasspath,
+                        PollClient.class.getName(), "127.0.0.1", String.valueOf(HTTP_PORT), PASSWORD, String.valueOf(pollIntervalSeconds * 1000)),
+                        work.resolve("logs/pollclient-" + run + ".log"));
+                running.add(client);
+                List<Client> clients = List.of(client);
+                // A little real traffic: 20 rows/s to random users, so some polls return rows.
+                java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+                java.util.concurrent.atomic.AtomicLong inserted = new java.util.concurrent.atomic.AtomicLong();
+                Thread writer = Thread.ofPlatform().start(() -> {
+                    try (PreparedStatement insert = db.prepareStatement(
+                            "INSERT INTO notifications (recipient, category, title, data) VALUES (?, 'bench', 'For you', '{}'::jsonb)")) {
+                        while (writing.get()) {
+                            insert.setString(1, "user" + java.util.concurrent.ThreadLocalRandom.current().nextInt(users));
+                            insert.executeUpdate();
+                            inserted.incrementAndGet();
+                            Thread.sleep(50);
+                        }
+                    } catch (SQLException | InterruptedException e) {
+                        log("polling writer: " + e);
+                    }
+                });
+                try {
+                    client.ask("start 0 " + users);
+                    // One interval to open every connection and make every first (cursor-less) poll, and one to settle.
+                    Thread.sleep(2000L * pollIntervalSeconds);
+                    String loadNow = Proc.loadAverage();
+                    latencies(clients);
+                    long[] before = client.stats();
+                    long s0 = Proc.cpuMicros(server.pid()), c0 = cpu(clients), d0 = Proc.treeCpuMicros(postmasterPid), i0 = inserted.get();
+                    long start = System.nanoTime();
+                    Thread.sleep(pollSeconds * 1000L);
+                    long wall = System.nanoTime() - start;
+                    long serverCpu = Proc.cpuMicros(server.pid()) - s0, clientCpu = cpu(clients) - c0, dbCpu = Proc.treeCpuMicros(postmasterPid) - d0;
+                    long[] after = client.stats();
+                    List<Long> lat = latencies(clients);
+                    long served = after[1] - before[1], errors = after[2] - before[2];
+                    double rps = served * 1e9 / wall;
+                    csv.row(run, loadNow, users, pollIntervalSeconds, pollSeconds, f((double) users / pollIntervalSeconds), f(rps), served, errors,
+                            after[3] - before[3], after[4] - before[4], after[0], f(percentileMs(lat, 50)), f(percentileMs(lat, 99)),
+                            f(percentileMs(lat, 100)), f(serverCpu * 1e5 / wall), f(clientCpu * 1e5 / wall), f(dbCpu * 1e5 / wall),
+                            f(serverCpu / 1000.0 / Math.max(1, served) * 1000), f(dbCpu / 1000.0 / Math.max(1, served) * 1000), inserted.get() - i0);
+                    log(String.format(Locale.ROOT, "polling: %.0f req/s served (offered %d), %d errors, p50=%.1f p99=%.1f max=%.1f ms, server %.0f ms and db %.0f ms CPU per 1,000 requests",
+                            rps, users / pollIntervalSeconds, errors, percentileMs(lat, 50), percentileMs(lat, 99), percentileMs(lat, 100),
+                            serverCpu / 1000.0 / Math.max(1, served) * 1000, dbCpu / 1000.0 / Math.max(1, served) * 1000));
+                } finally {
+                    writing.set(false);
+                    writer.join(5000);
+                    closeClients(clients);
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Scenario 6: reconnect storm
+
+    /** Transactions the database has seen (every statement of an autocommit connection is one). */
+    static long transactions(Connection db) throws SQLException {
+        try (var rs = db.createStatement().executeQuery(
+                "SELECT sum(xact_commit + xact_rollback) FROM pg_stat_database")) {
+            rs.next();
+            return rs.getLong(1);
+        }
+    }
+
+    /**
+     * Holds {@code users} streams, broadcasts one row (so each has an {@code id:}), drops every
+     * connection at once, commits {@link #missedRows} broadcast rows one transaction each while they
+     * are away, then reopens all with their Last-Event-ID: the time until every stream is open again
+     * and until every missed row has arrived, and the transactions PostgreSQL counted meanwhile.
+     */
+    void reconnectStorm(int users) throws Exception {
+        Csv csv = new Csv(out.resolve("reconnect-storm.csv"),
+                "run,load_avg,users,missed_rows,dropped,reopened,refused,reopen_ms,caught_up_ms,expected,delivered,"
+                        + "db_transactions,db_transactions_per_client,server_cpu_ms,db_cpu_ms");
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== reconnect storm run " + run + "/" + runs + ", load average " + load);
+            try (Server server = new Server("storm-" + run, Map.of("SSE_MAX_CONNECTIONS", "25000"));
+                    Connection db = DriverManager.getConnection(jdbcUrl)) {
+                List<Client> clients = startClients(1, "storm-" + run);
+                Client client = clients.get(0);
+                try {
+                    open(clients, 0, users);
+                    insertBroadcast(db);
+                    awaitEvents(clients, users, 30_000);
+                    Thread.sleep(2000);
+                    String loadNow = Proc.loadAverage();
+                    String[] dropped = client.ask("drop").split(" ");
+                    for (int k = 0; k < missedRows; k++) {
+                        insertBroadcast(db);
+                    }
+                    Thread.sleep(1000); // the server notices the closed streams on its writes
+                    // PostgreSQL's statistics reach pg_stat_database up to ~10 s late (PGSTAT_IDLE_INTERVAL).
+                    Thread.sleep(11_000);
+                    long x0 = transactions(db);
+                    latencies(clients);
+                    long before = totals(clients)[1];
+                    long expected = (long) Integer.parseInt(dropped[1]) * missedRows;
+                    long s0 = Proc.cpuMicros(server.pid()), d0 = Proc.treeCpuMicros(postmasterPid);
+                    long start = System.nanoTime();
+                    client.send("resume");
+                    String[] opened = client.answer().split(" ");
+                    long reopenNanos = System.nanoTime() - start;
+                    long got = awaitEvents(clients, before + expected, 60_000) - before;
+                    long caughtNanos = System.nanoTime() - start;
+                    long serverCpu = Proc.cpuMicros(server.pid()) - s0, dbCpu = Proc.treeCpuMicros(postmasterPid) - d0;
+                    Thread.sleep(11_000);
+                    long queries = transactions(db) - x0 - 1; // minus this reading's own
+                    long[] now = totals(clients);
+                    csv.row(run, loadNow, users, missedRows, dropped[1], now[0], now[3], reopenNanos / 1_000_000, caughtNanos / 1_000_000,
+                            expected, got, queries, f(queries / (double) users), serverCpu / 1000, dbCpu / 1000);
+                    log(String.format(Locale.ROOT, "storm: %s dropped, %d open again (%s failed) after %d ms, %d/%d missed rows after %d ms, %d transactions (%.2f per client)",
+                            dropped[1], now[0], opened[2], reopenNanos / 1_000_000, got, expected, caughtNanos / 1_000_000, queries, queries / (double) users));
+                } finally {
+                    closeClients(clients);
+                }
             }
         }
     }

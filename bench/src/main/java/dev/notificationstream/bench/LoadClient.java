@@ -32,7 +32,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * <p>Driven over stdin/stdout, one command per line, one answer line each:
  * {@code open FIRST COUNT} -> {@code opened OK FAILED}; {@code stats} -> {@code stats OPEN EVENTS
  * CLOSED FAILED FRAMES}; {@code dump FILE} -> {@code dumped COUNT} (latencies as longs, then
- * cleared); {@code quit}.
+ * cleared); {@code drop} -> {@code dropped COUNT} (closes every open stream at once, counted as
+ * closed); {@code resume} -> {@code opened OK FAILED} (reopens the dropped streams, each with a
+ * {@code Last-Event-ID} header carrying the last {@code id:} it received); {@code quit}.
  */
 public final class LoadClient {
 
@@ -80,6 +82,8 @@ public final class LoadClient {
     private int latencyCount;
     private int sourceAddress;
     private final List<Stream> streams = new ArrayList<>();
+    private final java.util.Map<Integer, String> lastIds = new java.util.HashMap<>();
+    private final List<Integer> dropped = new ArrayList<>();
 
     private LoadClient(String host, int port, String password, String path) throws IOException {
         this.server = new InetSocketAddress(host, port);
@@ -133,6 +137,22 @@ public final class LoadClient {
                         }
                         reply("dumped " + latencyCount);
                         latencyCount = 0;
+                    }
+                    case "drop" -> {
+                        dropped.clear();
+                        for (Stream s : streams) {
+                            if (s.live) {
+                                dropped.add(s.user);
+                                fail(s, s.channel.keyFor(selector));
+                            }
+                        }
+                        streams.removeIf(s -> s.state == State.DONE);
+                        reply("dropped " + dropped.size());
+                    }
+                    case "resume" -> {
+                        toOpen.addAll(dropped);
+                        pendingOpen = "open";
+                        openDeadline = System.nanoTime() + 60_000_000_000L + dropped.size() * 2_000_000L;
                     }
                     case "quit" -> {
                         for (Stream s : streams) {
@@ -216,6 +236,7 @@ public final class LoadClient {
                     + "Accept-Encoding: gzip, deflate, br, zstd\r\n"
                     + "Accept-Language: en-US,en;q=0.9\r\n"
                     + "Authorization: Basic " + credentials + "\r\n"
+                    + (lastIds.containsKey(user) ? "Last-Event-ID: " + lastIds.get(user) + "\r\n" : "")
                     + "Connection: keep-alive\r\n"
                     + "\r\n").getBytes(StandardCharsets.US_ASCII));
             connecting++;
@@ -354,6 +375,10 @@ public final class LoadClient {
     private void line(Stream s, long now) {
         byte[] l = s.line;
         int len = s.lineLength;
+        if (len > 4 && l[0] == 'i' && l[1] == 'd' && l[2] == ':') {
+            lastIds.put(s.user, new String(l, 3, len - 3, StandardCharsets.US_ASCII).strip()); // the resume point
+            return;
+        }
         if (len < 6 || l[0] != 'd' || l[1] != 'a' || l[2] != 't' || l[3] != 'a' || l[4] != ':') {
             return;
         }
