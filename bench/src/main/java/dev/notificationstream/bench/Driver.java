@@ -125,7 +125,8 @@ public final class Driver {
                             .mapToInt(Integer::parseInt).toArray());
                     case "bulk" -> driver.bulk();
                     case "poll" -> driver.polling(10_000);
-                    case "storm" -> driver.reconnectStorm(10_000);
+                    case "storm" -> driver.reconnectStorm(10_000, false);
+                    case "restart" -> driver.reconnectStorm(10_000, true);
                     case "profile" -> driver.profile(Integer.parseInt(options.getOrDefault("profile-n", "10000")));
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
@@ -716,15 +717,17 @@ public final class Driver {
      * are away, then reopens all with their Last-Event-ID: the time until every stream is open again
      * and until every missed row has arrived, and the transactions PostgreSQL counted meanwhile.
      */
-    void reconnectStorm(int users) throws Exception {
-        Csv csv = new Csv(out.resolve("reconnect-storm.csv"),
+    void reconnectStorm(int users, boolean restart) throws Exception {
+        Csv csv = new Csv(out.resolve(restart ? "reconnect-storm-restart.csv" : "reconnect-storm.csv"),
                 "run,load_avg,users,missed_rows,dropped,reopened,refused,reopen_ms,caught_up_ms,expected,delivered,"
-                        + "db_transactions,db_transactions_per_client,server_cpu_ms,db_cpu_ms");
+                        + "db_transactions,db_transactions_per_client,server_cpu_ms,db_cpu_ms,server_down_ms");
         for (int run = 1; run <= runs; run++) {
             String load = waitForQuiet(run == 1 ? 3 : 1);
             log("== reconnect storm run " + run + "/" + runs + ", load average " + load);
-            try (Server server = new Server("storm-" + run, Map.of("SSE_MAX_CONNECTIONS", "25000"));
-                    Connection db = DriverManager.getConnection(jdbcUrl)) {
+            Map<String, String> env = Map.of("SSE_MAX_CONNECTIONS", "25000");
+            Server first = new Server("storm-" + run, env);
+            try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+                Server server = first;
                 List<Client> clients = startClients(1, "storm-" + run);
                 Client client = clients.get(0);
                 try {
@@ -733,9 +736,23 @@ public final class Driver {
                     awaitEvents(clients, users, 30_000);
                     Thread.sleep(2000);
                     String loadNow = Proc.loadAverage();
+                    long downNanos = 0;
+                    if (restart) {
+                        // SIGTERM: the server ends every stream and exits; the rows are committed while it is down.
+                        long stop = System.nanoTime();
+                        server.close();
+                        for (int k = 0; k < missedRows; k++) {
+                            insertBroadcast(db);
+                        }
+                        server = new Server("storm-" + run + "-restarted", env);
+                        first = server;
+                        downNanos = System.nanoTime() - stop;
+                    }
                     String[] dropped = client.ask("drop").split(" ");
-                    for (int k = 0; k < missedRows; k++) {
-                        insertBroadcast(db);
+                    if (!restart) {
+                        for (int k = 0; k < missedRows; k++) {
+                            insertBroadcast(db);
+                        }
                     }
                     Thread.sleep(1000); // the server notices the closed streams on its writes
                     // PostgreSQL's statistics reach pg_stat_database up to ~10 s late (PGSTAT_IDLE_INTERVAL).
@@ -756,12 +773,14 @@ public final class Driver {
                     long queries = transactions(db) - x0 - 1; // minus this reading's own
                     long[] now = totals(clients);
                     csv.row(run, loadNow, users, missedRows, dropped[1], now[0], now[3], reopenNanos / 1_000_000, caughtNanos / 1_000_000,
-                            expected, got, queries, f(queries / (double) users), serverCpu / 1000, dbCpu / 1000);
+                            expected, got, queries, f(queries / (double) users), serverCpu / 1000, dbCpu / 1000, downNanos / 1_000_000);
                     log(String.format(Locale.ROOT, "storm: %s dropped, %d open again (%s failed) after %d ms, %d/%d missed rows after %d ms, %d transactions (%.2f per client)",
                             dropped[1], now[0], opened[2], reopenNanos / 1_000_000, got, expected, caughtNanos / 1_000_000, queries, queries / (double) users));
                 } finally {
                     closeClients(clients);
                 }
+            } finally {
+                first.close();
             }
         }
     }

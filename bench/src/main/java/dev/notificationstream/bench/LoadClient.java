@@ -33,8 +33,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * {@code open FIRST COUNT} -> {@code opened OK FAILED}; {@code stats} -> {@code stats OPEN EVENTS
  * CLOSED FAILED FRAMES}; {@code dump FILE} -> {@code dumped COUNT} (latencies as longs, then
  * cleared); {@code drop} -> {@code dropped COUNT} (closes every open stream at once, counted as
- * closed); {@code resume} -> {@code opened OK FAILED} (reopens the dropped streams, each with a
- * {@code Last-Event-ID} header carrying the last {@code id:} it received); {@code quit}.
+ * closed; COUNT includes streams the server ended); {@code resume} -> {@code opened OK FAILED}
+ * (reopens every stream that ended since the last resume, each with a {@code Last-Event-ID} header
+ * carrying the last {@code id:} it received); {@code quit}.
  */
 public final class LoadClient {
 
@@ -139,11 +140,9 @@ public final class LoadClient {
                         latencyCount = 0;
                     }
                     case "drop" -> {
-                        dropped.clear();
                         for (Stream s : streams) {
                             if (s.live) {
-                                dropped.add(s.user);
-                                fail(s, s.channel.keyFor(selector));
+                                fail(s, s.channel.keyFor(selector)); // adds it to dropped
                             }
                         }
                         streams.removeIf(s -> s.state == State.DONE);
@@ -151,6 +150,7 @@ public final class LoadClient {
                     }
                     case "resume" -> {
                         toOpen.addAll(dropped);
+                        dropped.clear();
                         pendingOpen = "open";
                         openDeadline = System.nanoTime() + 60_000_000_000L + dropped.size() * 2_000_000L;
                     }
@@ -268,6 +268,7 @@ public final class LoadClient {
         if (stream.live) {
             stream.live = false;
             closed++;
+            dropped.add(stream.user); // a stream that ended, by us or by the server: resume reopens it
         } else if (stream.state != State.DONE) {
             connecting--;
             openFailed++;
