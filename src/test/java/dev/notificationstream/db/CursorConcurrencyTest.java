@@ -43,16 +43,16 @@ class CursorConcurrencyTest {
 
     @Test
     void a_reader_paging_by_cursor_sees_every_committed_row_once_and_no_rolled_back_row() throws Exception {
+        Cursor cursor; // "now", before any writer starts: every row they commit is after it
+        try (Connection connection = database.dataSource().getConnection()) {
+            cursor = NotificationStore.now(connection);
+        }
         long until = System.nanoTime() + 4_000_000_000L;
         List<Thread> writers = new ArrayList<>();
         for (int w = 0; w < 8; w++) {
             writers.add(Thread.ofPlatform().start(() -> write(until)));
         }
         List<Long> read = new ArrayList<>();
-        Cursor cursor;
-        try (Connection connection = database.dataSource().getConnection()) {
-            cursor = NotificationStore.now(connection);
-        }
         long outOfOrder = 0;
         long maxSeen = 0;
         while (writers.stream().anyMatch(Thread::isAlive)) {
