@@ -1,6 +1,5 @@
 package dev.notificationstream.launch;
 
-import java.nio.file.Path;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -14,19 +13,16 @@ public final class DevServer {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
         Map<String, String> settings = new HashMap<>();
-        LocalPostgres postgres = null;
-        if (System.getenv("DATABASE_URL") == null && System.getProperty("DATABASE_URL") == null) {
-            postgres = LocalPostgres.persistent(Path.of(".data/postgres"), 54329);
+        LocalPostgres postgres = LocalPostgres.unlessConfigured();
+        if (postgres != null) {
             settings.put("DATABASE_URL", postgres.url("postgres"));
-            System.out.println("PostgreSQL (embedded) at " + postgres.url("postgres") + ", data in .data/postgres");
         }
         EmbeddedTomcat tomcat = EmbeddedTomcat.start(port, settings);
-        LocalPostgres database = postgres;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 tomcat.close();
-                if (database != null) {
-                    database.close();
+                if (postgres != null) {
+                    postgres.close();
                 }
             } catch (Exception e) {
                 e.printStackTrace();

@@ -27,6 +27,19 @@ public final class LocalPostgres implements AutoCloseable {
                 .start());
     }
 
+    /**
+     * The run commands' database: null when DATABASE_URL names one, else the local cluster whose
+     * data stays in .data/postgres between runs.
+     */
+    public static LocalPostgres unlessConfigured() throws IOException {
+        if (System.getenv("DATABASE_URL") != null || System.getProperty("DATABASE_URL") != null) {
+            return null;
+        }
+        LocalPostgres postgres = persistent(Path.of(".data/postgres"), 54329);
+        System.out.println("PostgreSQL (embedded) at " + postgres.url("postgres") + ", data in .data/postgres");
+        return postgres;
+    }
+
     /** A throw-away cluster on a free port. */
     public static LocalPostgres temporary() throws IOException {
         return new LocalPostgres(EmbeddedPostgres.builder()

@@ -15,21 +15,18 @@ public final class TomcatRun {
     public static void main(String[] args) throws Exception {
         int port = Integer.parseInt(System.getenv().getOrDefault("PORT", "8080"));
         Map<String, String> environment = new HashMap<>();
-        LocalPostgres postgres = null;
-        if (System.getenv("DATABASE_URL") == null) {
-            postgres = LocalPostgres.persistent(Path.of(".data/postgres"), 54329);
+        LocalPostgres postgres = LocalPostgres.unlessConfigured();
+        if (postgres != null) {
             environment.put("DATABASE_URL", postgres.url("postgres"));
-            System.out.println("PostgreSQL (embedded) at " + postgres.url("postgres") + ", data in .data/postgres");
         }
         Path base = TomcatDistribution.prepare(Path.of("target/tomcat-base"), true);
         System.out.println("Tomcat " + TomcatDistribution.home() + " with CATALINA_BASE " + base);
-        LocalPostgres database = postgres;
         TomcatDistribution tomcat;
         try {
             tomcat = TomcatDistribution.start(base, port, environment, null);
         } catch (Exception failed) {
-            if (database != null) {
-                database.close();
+            if (postgres != null) {
+                postgres.close();
             }
             throw failed;
         }
@@ -38,8 +35,8 @@ public final class TomcatRun {
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
                 tomcat.close();
-                if (database != null) {
-                    database.close();
+                if (postgres != null) {
+                    postgres.close();
                 }
             } catch (Exception e) {
                 e.printStackTrace();
