@@ -127,6 +127,7 @@ public final class Driver {
                     case "poll" -> driver.polling(10_000);
                     case "storm" -> driver.reconnectStorm(10_000, false);
                     case "restart" -> driver.reconnectStorm(10_000, true);
+                    case "soak" -> driver.soak(5_000, Integer.parseInt(options.getOrDefault("soak-minutes", "30")), 50);
                     case "profile" -> driver.profile(Integer.parseInt(options.getOrDefault("profile-n", "10000")));
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
@@ -783,6 +784,154 @@ public final class Driver {
                 first.close();
             }
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Scenario 8: soak
+
+    /**
+     * Holds {@code users} streams for {@code minutes}, replacing 10 % of them every minute (a tenth of
+     * those every 6 s: closed by the client, reopened with their Last-Event-ID) while one connection
+     * commits {@code rate} rows/s to random users. Every minute: live heap after a full GC, RSS,
+     * threads, open files, CPU and the minute's latencies. At the end every stream that is not open
+     * is resumed, and each user's received rows are compared with the rows the database holds for
+     * them: lost, repeated.
+     */
+    void soak(int users, int minutes, int rate) throws Exception {
+        Csv csv = new Csv(out.resolve("soak.csv"),
+                "run,minute,load_avg,open,replaced,inserted,delivered,rss_kib,heap_live_kib,threads,open_files,server_cpu_pct,db_cpu_pct,"
+                        + "client_cpu_pct,p50_ms,p99_ms,max_ms");
+        Csv totals = new Csv(out.resolve("soak-totals.csv"),
+                "run,load_avg,users,minutes,rate,inserted,delivered,users_short,rows_lost,rows_repeated,replaced,server_ended,"
+                        + "heap_first_kib,heap_last_kib,heap_slope_kib_per_min,rss_first_kib,rss_last_kib,rss_slope_kib_per_min,"
+                        + "threads_min,threads_max,files_min,files_max");
+        int replaceEvery = 6, replaceCount = users / 10 / (60 / replaceEvery);
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== soak run " + run + "/" + runs + ", load average " + load + ": " + users + " streams, " + minutes + " min, "
+                    + rate + " rows/s, " + replaceCount + " streams replaced every " + replaceEvery + " s");
+            try (Server server = new Server("soak-" + run, Map.of());
+                    Connection db = DriverManager.getConnection(jdbcUrl)) {
+                List<Client> clients = startClients(1, "soak-" + run);
+                Client client = clients.get(0);
+                java.util.concurrent.atomic.AtomicLong inserted = new java.util.concurrent.atomic.AtomicLong();
+                java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
+                Thread inserter = null;
+                try {
+                    open(clients, 0, users);
+                    Thread.sleep(3000);
+                    long start = System.nanoTime();
+                    inserter = Thread.ofPlatform().name("soak-inserter").start(() -> {
+                        try (PreparedStatement insert = db.prepareStatement(
+                                "INSERT INTO notifications (recipient, category, title, data) VALUES (?, 'soak', 'For you', ?::jsonb)")) {
+                            for (long k = 0; !stop.get(); k++) {
+                                long wait = start + k * 1_000_000_000L / rate - System.nanoTime(); // an open schedule
+                                if (wait > 0) {
+                                    java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                                }
+                                insert.setString(1, "user" + java.util.concurrent.ThreadLocalRandom.current().nextInt(users));
+                                insert.setString(2, "{\"t0\":" + LoadClient.epochMicros() + "}");
+                                insert.executeUpdate();
+                                inserted.incrementAndGet();
+                            }
+                        } catch (SQLException e) {
+                            log("soak insert failed: " + e.getMessage());
+                        }
+                    });
+                    List<long[]> readings = new ArrayList<>(); // minute, heap, rss, threads, files
+                    long replaced = 0;
+                    long s0 = Proc.cpuMicros(server.pid()), d0 = Proc.treeCpuMicros(postmasterPid), c0 = cpu(clients), t0 = System.nanoTime();
+                    for (int minute = 0; minute <= minutes; minute++) {
+                        if (minute > 0) {
+                            for (int tick = 0; tick < 60 / replaceEvery; tick++) {
+                                long due = start + TimeUnit.SECONDS.toNanos((minute - 1) * 60L + (tick + 1) * (long) replaceEvery);
+                                Thread.sleep(Math.max(0, (due - System.nanoTime()) / 1_000_000));
+                                client.ask("replace " + replaceCount);
+                                replaced += replaceCount;
+                            }
+                        }
+                        long now = System.nanoTime(); // minute 0 is the start: no CPU figures yet
+                        double serverPct = minute == 0 ? Double.NaN : (Proc.cpuMicros(server.pid()) - s0) * 1e5 / (now - t0);
+                        double dbPct = minute == 0 ? Double.NaN : (Proc.treeCpuMicros(postmasterPid) - d0) * 1e5 / (now - t0);
+                        double clientPct = minute == 0 ? Double.NaN : (cpu(clients) - c0) * 1e5 / (now - t0);
+                        List<Long> lat = latencies(clients);
+                        long heap = server.liveHeapBytes(null) / 1024; // a full GC, so after the CPU reading
+                        long rss = Proc.rssKib(server.pid()), threads = Proc.threads(server.pid()), files = Proc.openFiles(server.pid());
+                        long[] t = totals(clients);
+                        readings.add(new long[] {minute, heap, rss, threads, files});
+                        csv.row(run, minute, Proc.loadAverage(), t[0], replaced, inserted.get(), t[1], rss, heap, threads, files,
+                                f(serverPct), f(dbPct), f(clientPct), f(percentileMs(lat, 50)), f(percentileMs(lat, 99)), f(percentileMs(lat, 100)));
+                        log(String.format(Locale.ROOT, "soak minute %d: %d open, heap %d KiB, RSS %d KiB, %d threads, %d files, %d/%d rows delivered, p99 %.0f ms",
+                                minute, t[0], heap, rss, threads, files, t[1], inserted.get(), percentileMs(lat, 99)));
+                        s0 = Proc.cpuMicros(server.pid());
+                        d0 = Proc.treeCpuMicros(postmasterPid);
+                        c0 = cpu(clients);
+                        t0 = System.nanoTime();
+                    }
+                    stop.set(true);
+                    inserter.join();
+                    long[] before = totals(clients);
+                    long serverEnded = before[2] - replaced; // closed streams the client did not close itself
+                    client.send("resume"); // any stream the server ended (none expected) catches up too
+                    client.answer();
+                    long expected = inserted.get();
+                    long delivered = awaitEvents(clients, expected, 30_000);
+                    // Each user's rows as the database has them, against what that user's stream received.
+                    Map<Integer, Long> inDatabase = new java.util.HashMap<>();
+                    try (var rs = db.createStatement().executeQuery(
+                            "SELECT substr(recipient, 5)::int, count(*) FROM notifications WHERE category = 'soak' GROUP BY 1")) {
+                        while (rs.next()) {
+                            inDatabase.put(rs.getInt(1), rs.getLong(2));
+                        }
+                    }
+                    Path tally = work.resolve("soak-tally-" + run + ".csv");
+                    client.ask("tally " + tally);
+                    Map<Integer, long[]> received = new java.util.HashMap<>();
+                    for (String line : Files.readAllLines(tally)) {
+                        String[] v = line.split(",");
+                        received.put(Integer.parseInt(v[0]), new long[] {Long.parseLong(v[1]), Long.parseLong(v[2])});
+                    }
+                    long lost = 0, repeated = 0, short_ = 0;
+                    for (int u = 0; u < users; u++) {
+                        long want = inDatabase.getOrDefault(u, 0L);
+                        long[] got = received.getOrDefault(u, new long[2]);
+                        if (got[0] < want) {
+                            short_++;
+                            lost += want - got[0];
+                        }
+                        repeated += got[1] + Math.max(0, got[0] - want);
+                    }
+                    List<long[]> settled = readings.subList(Math.min(5, readings.size() - 1), readings.size()); // after 5 minutes of warm-up
+                    totals.row(run, load, users, minutes, rate, expected, delivered, short_, lost, repeated, replaced, serverEnded,
+                            settled.get(0)[1], settled.get(settled.size() - 1)[1], f(slope(settled, 1)),
+                            settled.get(0)[2], settled.get(settled.size() - 1)[2], f(slope(settled, 2)),
+                            settled.stream().mapToLong(r -> r[3]).min().orElse(0), settled.stream().mapToLong(r -> r[3]).max().orElse(0),
+                            settled.stream().mapToLong(r -> r[4]).min().orElse(0), settled.stream().mapToLong(r -> r[4]).max().orElse(0));
+                    log(String.format(Locale.ROOT, "soak run %d: %d rows inserted, %d delivered, %d lost (%d users short), %d repeated; "
+                            + "%d streams replaced, %d ended by the server; heap slope %.1f KiB/min, RSS slope %.1f KiB/min",
+                            run, expected, delivered, lost, short_, repeated, replaced, serverEnded, slope(settled, 1), slope(settled, 2)));
+                } finally {
+                    stop.set(true);
+                    if (inserter != null) {
+                        inserter.join();
+                    }
+                    closeClients(clients);
+                }
+            }
+        }
+    }
+
+    /** Least-squares slope of column {@code y} against column 0 (minutes). */
+    static double slope(List<long[]> rows, int y) {
+        double n = rows.size(), sx = 0, sy = 0, sxx = 0, sxy = 0;
+        for (long[] r : rows) {
+            sx += r[0];
+            sy += r[y];
+            sxx += (double) r[0] * r[0];
+            sxy += (double) r[0] * r[y];
+        }
+        double d = n * sxx - sx * sx;
+        return d == 0 ? 0 : (n * sxy - sx * sy) / d;
     }
 
     static String f(double value) {

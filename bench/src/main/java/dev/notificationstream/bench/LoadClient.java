@@ -13,6 +13,8 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -35,11 +37,16 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * cleared); {@code drop} -> {@code dropped COUNT} (closes every open stream at once, counted as
  * closed; COUNT includes streams the server ended); {@code resume} -> {@code opened OK FAILED}
  * (reopens every stream that ended since the last resume, each with a {@code Last-Event-ID} header
- * carrying the last {@code id:} it received); {@code quit}.
+ * carrying the last {@code id:} it received); {@code replace K} -> {@code opened OK FAILED} (closes K
+ * random open streams, then resumes them as {@code resume} does); {@code tally FILE} ->
+ * {@code tallied USERS} (per user: rows received and rows that arrived out of id order, i.e.
+ * repeated, as CSV lines {@code user,received,disorder}); {@code quit}.
  */
 public final class LoadClient {
 
     private static final byte[] T0 = "\"t0\":".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ROW_ID = "data: {\"id\":".getBytes(StandardCharsets.US_ASCII);
+    private static final int MAX_USERS = 20_000;
     private static final int MAX_CONNECTING = 256;
 
     private enum State { HEADERS, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, DONE }
@@ -85,6 +92,12 @@ public final class LoadClient {
     private final List<Stream> streams = new ArrayList<>();
     private final java.util.Map<Integer, String> lastIds = new java.util.HashMap<>();
     private final List<Integer> dropped = new ArrayList<>();
+    // Per user, to prove nothing is lost or repeated: rows received, the last row id, and rows whose
+    // id was not above the last (a single inserting connection commits rows in id order).
+    private final int[] received = new int[MAX_USERS];
+    private final long[] lastRow = new long[MAX_USERS];
+    private final int[] disorder = new int[MAX_USERS];
+    private final java.util.Random random = new java.util.Random(42);
 
     private LoadClient(String host, int port, String password, String path) throws IOException {
         this.server = new InetSocketAddress(host, port);
@@ -148,12 +161,28 @@ public final class LoadClient {
                         streams.removeIf(s -> s.state == State.DONE);
                         reply("dropped " + dropped.size());
                     }
-                    case "resume" -> {
-                        toOpen.addAll(dropped);
-                        dropped.clear();
-                        pendingOpen = "open";
-                        openDeadline = System.nanoTime() + 60_000_000_000L + dropped.size() * 2_000_000L;
+                    case "replace" -> {
+                        List<Stream> live = new ArrayList<>(streams.stream().filter(st -> st.live).toList());
+                        java.util.Collections.shuffle(live, random);
+                        for (Stream st : live.subList(0, Math.min(Integer.parseInt(words[1]), live.size()))) {
+                            fail(st, st.channel.keyFor(selector)); // adds it to dropped
+                        }
+                        streams.removeIf(st -> st.state == State.DONE);
+                        pendingOpen = resumeDropped();
                     }
+                    case "tally" -> {
+                        int users = 0;
+                        try (java.io.PrintWriter out = new java.io.PrintWriter(Files.newBufferedWriter(Path.of(words[1])))) {
+                            for (int u = 0; u < MAX_USERS; u++) {
+                                if (received[u] > 0 || disorder[u] > 0) {
+                                    out.println(u + "," + received[u] + "," + disorder[u]);
+                                    users++;
+                                }
+                            }
+                        }
+                        reply("tallied " + users);
+                    }
+                    case "resume" -> pendingOpen = resumeDropped();
                     case "quit" -> {
                         for (Stream s : streams) {
                             s.channel.close();
@@ -214,6 +243,14 @@ public final class LoadClient {
                 }
             }
         }
+    }
+
+    /** Queues every stream that ended since the last resume to reopen with its Last-Event-ID. */
+    private String resumeDropped() {
+        toOpen.addAll(dropped);
+        openDeadline = System.nanoTime() + 60_000_000_000L + dropped.size() * 2_000_000L;
+        dropped.clear();
+        return "open";
     }
 
     private void connect(int user) {
@@ -384,6 +421,17 @@ public final class LoadClient {
             return;
         }
         frames++;
+        if (startsWith(l, len, ROW_ID) && s.user < MAX_USERS) {
+            long row = 0;
+            for (int k = ROW_ID.length; k < len && l[k] >= '0' && l[k] <= '9'; k++) {
+                row = row * 10 + (l[k] - '0');
+            }
+            received[s.user]++;
+            if (row <= lastRow[s.user]) {
+                disorder[s.user]++;
+            }
+            lastRow[s.user] = Math.max(lastRow[s.user], row);
+        }
         int at = indexOf(l, len, T0);
         if (at < 0) {
             return;
@@ -401,6 +449,18 @@ public final class LoadClient {
             latencies = Arrays.copyOf(latencies, latencies.length * 2);
         }
         latencies[latencyCount++] = now - t0;
+    }
+
+    private static boolean startsWith(byte[] line, int length, byte[] prefix) {
+        if (length < prefix.length) {
+            return false;
+        }
+        for (int i = 0; i < prefix.length; i++) {
+            if (line[i] != prefix[i]) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int indexOf(byte[] haystack, int length, byte[] needle) {
