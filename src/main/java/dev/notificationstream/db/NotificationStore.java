@@ -34,6 +34,14 @@ public final class NotificationStore {
     /** A user's rows: their own, everyone's, their roles'; and whether they read each. */
     private static final String FOR_USER = """
             AND (recipient = ? OR recipient IS NULL AND (recipient_role IS NULL OR recipient_role = ANY (?)))""";
+    /**
+     * In the same snapshot as a user's rows: whether some row addresses a role the container was not
+     * asked about. The trigger records a row's role in the row's own transaction, so when this is
+     * false every role of every row the read could see was asked about, and a cached list of roles
+     * lost nothing.
+     */
+    private static final String UNASKED = """
+            , EXISTS (SELECT 1 FROM notification_roles WHERE role <> ALL (?)) AS unasked""";
     private static final String READ = """
             , EXISTS (SELECT 1 FROM notification_reads r WHERE r.username = ? AND r.notification_id = notifications.id) AS read""";
 
@@ -50,8 +58,8 @@ public final class NotificationStore {
      */
     private static String after(boolean withinBatch, boolean forUser) {
         return """
-                SELECT s.snapshot::text AS snapshot, n.*
-                FROM (SELECT pg_current_snapshot() AS snapshot) s
+                SELECT s.*, n.*
+                FROM (SELECT pg_current_snapshot()::text AS snapshot %s) s
                 LEFT JOIN LATERAL (
                     SELECT %s %s FROM notifications
                     WHERE (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid = ANY (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot))))
@@ -62,7 +70,7 @@ public final class NotificationStore {
                     LIMIT ?
                 ) n ON true
                 ORDER BY n.id
-                """.formatted(COLUMNS, forUser ? READ : "",
+                """.formatted(forUser ? UNASKED : "", COLUMNS, forUser ? READ : "",
                 withinBatch ? """
                         AND txid < pg_snapshot_xmax(?::pg_snapshot)
                         AND txid <> ALL (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot)))
@@ -77,8 +85,8 @@ public final class NotificationStore {
 
     /** A fresh start: the user's newest rows and the cursor for "now". */
     private static final String LATEST = """
-            SELECT s.snapshot::text AS snapshot, n.*
-            FROM (SELECT pg_current_snapshot() AS snapshot) s
+            SELECT s.*, n.*
+            FROM (SELECT pg_current_snapshot()::text AS snapshot %s) s
             LEFT JOIN LATERAL (
                 SELECT %s %s FROM notifications
                 WHERE TRUE %s %s
@@ -86,9 +94,11 @@ public final class NotificationStore {
                 LIMIT ?
             ) n ON true
             ORDER BY n.id
-            """.formatted(COLUMNS, READ, FOR_USER, LIVE);
+            """.formatted(UNASKED, COLUMNS, READ, FOR_USER, LIVE);
 
     private final DataSource dataSource;
+    /** The roles some row addresses, as last read: polls and stream starts need not ask each time. */
+    private volatile Set<String> knownRoles;
 
     public NotificationStore(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -115,6 +125,7 @@ public final class NotificationStore {
         try (PreparedStatement query = connection.prepareStatement(sql)) {
             int i = 0;
             if (audience != null) {
+                query.setArray(++i, connection.createArrayOf("text", audience.askedAbout().toArray()));
                 query.setString(++i, audience.user());
             }
             query.setString(++i, from.base().toString());
@@ -149,8 +160,9 @@ public final class NotificationStore {
     public Page latest(Audience audience, int count) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement query = connection.prepareStatement(LATEST)) {
-            query.setString(1, audience.user());
-            int i = bindAudience(query, 1, audience);
+            query.setArray(1, connection.createArrayOf("text", audience.askedAbout().toArray()));
+            query.setString(2, audience.user());
+            int i = bindAudience(query, 2, audience);
             query.setInt(++i, count);
             Result result = read(query, true);
             return new Page(null, result.rows, Cursor.at(result.snapshot), false);
@@ -277,6 +289,16 @@ public final class NotificationStore {
         }
     }
 
+    /**
+     * The roles some row addressed when last read: what a poll or a stream start asks the container
+     * about. Their reads throw {@link UnaskedRoleException} (and refresh this) when a row addresses a
+     * role added since; read state, which checks nothing, asks {@link #roles()}.
+     */
+    public Set<String> knownRoles() throws SQLException {
+        Set<String> known = knownRoles;
+        return known != null ? known : roles();
+    }
+
     /** Every role some row has addressed: the roles to ask the container about. */
     public Set<String> roles() throws SQLException {
         try (Connection connection = dataSource.getConnection();
@@ -286,7 +308,8 @@ public final class NotificationStore {
             while (result.next()) {
                 roles.add(result.getString(1));
             }
-            return roles;
+            knownRoles = Set.copyOf(roles);
+            return knownRoles;
         }
     }
 
@@ -338,15 +361,20 @@ public final class NotificationStore {
                 expires == null ? null : expires.toInstant(), result.getLong("txid"), read);
     }
 
-    private static Result read(PreparedStatement query, boolean withRead) throws SQLException {
+    /** {@code forUser}: a user's read, with their read flags, checked for roles not asked about. */
+    private Result read(PreparedStatement query, boolean forUser) throws SQLException {
         try (ResultSet result = query.executeQuery()) {
             Snapshot snapshot = null;
             List<Notification> rows = new ArrayList<>();
             while (result.next()) {
+                if (snapshot == null && forUser && result.getBoolean("unasked")) {
+                    roles(); // so the caller's next audience asks about the new role
+                    throw new UnaskedRoleException();
+                }
                 snapshot = snapshot != null ? snapshot : Snapshot.parse(result.getString("snapshot"));
                 result.getLong("id");
                 if (!result.wasNull()) {
-                    rows.add(notification(result, withRead));
+                    rows.add(notification(result, forUser));
                 }
             }
             return new Result(snapshot, rows);
