@@ -42,6 +42,12 @@ public final class NotificationStore {
      */
     private static final String UNASKED = """
             , EXISTS (SELECT 1 FROM notification_roles WHERE role <> ALL (?)) AS unasked""";
+    /** In the same snapshot: the user's read marks committed since the cursor's base, for rows they may show. */
+    private static final String MARKS_SINCE = """
+            , ARRAY(SELECT notification_id FROM notification_reads
+                    WHERE username = ?
+                      AND (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid = ANY (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot))))
+                    ORDER BY notification_id) AS reads""";
     private static final String READ = """
             , EXISTS (SELECT 1 FROM notification_reads r WHERE r.username = ? AND r.notification_id = notifications.id) AS read""";
 
@@ -70,7 +76,7 @@ public final class NotificationStore {
                     LIMIT ?
                 ) n ON true
                 ORDER BY n.id
-                """.formatted(forUser ? UNASKED : "", COLUMNS, forUser ? READ : "",
+                """.formatted(forUser ? UNASKED + MARKS_SINCE : "", COLUMNS, forUser ? READ : "",
                 withinBatch ? """
                         AND txid < pg_snapshot_xmax(?::pg_snapshot)
                         AND txid <> ALL (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot)))
@@ -127,6 +133,9 @@ public final class NotificationStore {
             if (audience != null) {
                 query.setArray(++i, connection.createArrayOf("text", audience.askedAbout().toArray()));
                 query.setString(++i, audience.user());
+                query.setString(++i, from.base().toString());
+                query.setString(++i, from.base().toString());
+                query.setString(++i, audience.user());
             }
             query.setString(++i, from.base().toString());
             query.setString(++i, from.base().toString());
@@ -139,7 +148,7 @@ public final class NotificationStore {
                 i = bindAudience(query, i, audience);
             }
             query.setInt(++i, limit + 1);
-            Result result = read(query, audience != null);
+            Result result = read(query, audience != null, audience != null);
             if (from.newestXmax() > result.snapshot.xmax()) {
                 throw new CursorAheadException();
             }
@@ -147,12 +156,12 @@ public final class NotificationStore {
             if (rows.size() > limit) {
                 rows = rows.subList(0, limit);
                 Snapshot reading = batch == null ? result.snapshot : batch;
-                return new Page(from, rows, Cursor.within(from.base(), reading, rows.getLast().id()), true);
+                return new Page(from, rows, Cursor.within(from.base(), reading, rows.getLast().id()), true, result.marks);
             }
             // The batch is done; rows committed since it was read may be waiting: say so.
             return batch == null
-                    ? new Page(from, rows, Cursor.at(result.snapshot), false)
-                    : new Page(from, rows, Cursor.at(batch), true);
+                    ? new Page(from, rows, Cursor.at(result.snapshot), false, result.marks)
+                    : new Page(from, rows, Cursor.at(batch), true, result.marks);
         }
     }
 
@@ -164,8 +173,8 @@ public final class NotificationStore {
             query.setString(2, audience.user());
             int i = bindAudience(query, 2, audience);
             query.setInt(++i, count);
-            Result result = read(query, true);
-            return new Page(null, result.rows, Cursor.at(result.snapshot), false);
+            Result result = read(query, true, false);
+            return new Page(null, result.rows, Cursor.at(result.snapshot), false, List.of());
         }
     }
 
@@ -193,24 +202,19 @@ public final class NotificationStore {
             LEFT JOIN LATERAL (
                 SELECT username, notification_id FROM notification_reads
                 WHERE (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid = ANY (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot))))
-                  %s
                 ORDER BY notification_id
             ) r ON true
             """;
-    private static final String READS_AFTER_ALL = READS_AFTER.formatted("");
-    private static final String READS_AFTER_FOR_USER = READS_AFTER.formatted("AND username = ?");
 
     /**
-     * Read marks committed after {@code since} ({@code user} null: everyone's). Marks are few and
-     * idempotent, so they are read whole, not paged, and a mark may come twice.
+     * Every user's read marks committed after {@code since} (the ChangeFeed; a user's own come with
+     * their rows, {@link Page#reads()}). Marks are few and idempotent, so they are read whole, not
+     * paged, and a mark may come twice.
      */
-    public Reads readsAfter(Connection connection, String user, Snapshot since) throws SQLException {
-        try (PreparedStatement query = connection.prepareStatement(user == null ? READS_AFTER_ALL : READS_AFTER_FOR_USER)) {
+    public Reads readsAfter(Connection connection, Snapshot since) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(READS_AFTER)) {
             query.setString(1, since.toString());
             query.setString(2, since.toString());
-            if (user != null) {
-                query.setString(3, user);
-            }
             try (ResultSet result = query.executeQuery()) {
                 Snapshot snapshot = null;
                 Map<String, List<Long>> ids = new HashMap<>();
@@ -223,12 +227,6 @@ public final class NotificationStore {
                 }
                 return new Reads(ids, snapshot);
             }
-        }
-    }
-
-    public Reads readsAfter(String user, Snapshot since) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            return readsAfter(connection, user, since);
         }
     }
 
@@ -349,7 +347,7 @@ public final class NotificationStore {
         }
     }
 
-    private record Result(Snapshot snapshot, List<Notification> rows) {}
+    private record Result(Snapshot snapshot, List<Notification> rows, List<Long> marks) {}
 
     /** {@code withRead}: the query selected the user's {@code read} flag. */
     private static Notification notification(ResultSet result, boolean withRead) throws SQLException {
@@ -361,15 +359,22 @@ public final class NotificationStore {
                 expires == null ? null : expires.toInstant(), result.getLong("txid"), read);
     }
 
-    /** {@code forUser}: a user's read, with their read flags, checked for roles not asked about. */
-    private Result read(PreparedStatement query, boolean forUser) throws SQLException {
+    /**
+     * {@code forUser}: a user's read, with their read flags, checked for roles not asked about;
+     * {@code withMarks}: with their read marks since the cursor.
+     */
+    private Result read(PreparedStatement query, boolean forUser, boolean withMarks) throws SQLException {
         try (ResultSet result = query.executeQuery()) {
             Snapshot snapshot = null;
             List<Notification> rows = new ArrayList<>();
+            List<Long> marks = List.of();
             while (result.next()) {
                 if (snapshot == null && forUser && result.getBoolean("unasked")) {
                     roles(); // so the caller's next audience asks about the new role
                     throw new UnaskedRoleException();
+                }
+                if (snapshot == null && withMarks) {
+                    marks = List.of((Long[]) result.getArray("reads").getArray());
                 }
                 snapshot = snapshot != null ? snapshot : Snapshot.parse(result.getString("snapshot"));
                 result.getLong("id");
@@ -377,7 +382,7 @@ public final class NotificationStore {
                     rows.add(notification(result, forUser));
                 }
             }
-            return new Result(snapshot, rows);
+            return new Result(snapshot, rows, marks);
         }
     }
 }

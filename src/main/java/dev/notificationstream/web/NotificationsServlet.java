@@ -70,7 +70,6 @@ final class NotificationsServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String user = request.getRemoteUser();
         Page page;
-        List<Long> reads = List.of();
         try {
             Params.allowOnly(request, "cursor", "limit");
             Cursor cursor = Params.cursor(request, false);
@@ -82,10 +81,6 @@ final class NotificationsServlet extends HttpServlet {
                 return;
             }
             page = read(request, cursor, limit);
-            if (cursor != null) {
-                // Marks made since the cursor, on any device: rows the client already shows may now be read.
-                reads = store.readsAfter(user, cursor.base()).idsByUser().getOrDefault(user, List.of());
-            }
         } catch (Params.BadRequest bad) {
             Json.error(response, 400, bad.error, bad.getMessage());
             return;
@@ -110,8 +105,9 @@ final class NotificationsServlet extends HttpServlet {
                 Json.write(json, notification);
             }
             json.writeEndArray();
+            // Marks made since the cursor, on any device: rows the client already shows may now be read.
             json.writeArrayFieldStart("reads");
-            for (long id : reads) {
+            for (long id : page.reads()) {
                 json.writeNumber(id);
             }
             json.writeEndArray();

@@ -129,13 +129,11 @@ final class SseServlet extends HttpServlet {
         async.addListener(stream);
         try {
             out.write(format.hello(config.retryMs()));
+            // Marks made while the client was away, for rows it may already show (read with the first page).
+            List<Long> reads = page.reads();
             page = replay(audience, page, out, subscriber);
-            if (cursor != null) {
-                // Marks made while the client was away, for rows it may already show.
-                List<Long> reads = store.readsAfter(user, cursor.base()).idsByUser().getOrDefault(user, List.of());
-                if (!reads.isEmpty()) {
-                    out.write(format.readFrame(reads));
-                }
+            if (!reads.isEmpty()) {
+                out.write(format.readFrame(reads));
             }
             out.flush();
         } catch (UnaskedRoleException newRole) {
