@@ -8,7 +8,7 @@
 #     -e USERS_DATABASE_USER=realm -e USERS_DATABASE_PASSWORD=... notification-stream
 # Every setting is an environment variable (README, "Deploying to Tomcat").
 
-# --- Build: the WAR, and the PostgreSQL driver for Tomcat's lib/ (target/tomcat-lib) ----------
+# --- Build: the WAR, and for Tomcat's lib/ the PostgreSQL driver and the connector (target/tomcat-lib)
 FROM eclipse-temurin:21-jdk AS build
 WORKDIR /src
 COPY .mvn .mvn

@@ -34,6 +34,20 @@ public final class NotificationStore {
     /** A user's rows: their own, everyone's, their roles'; and whether they read each. */
     private static final String FOR_USER = """
             AND (recipient = ? OR recipient IS NULL AND (recipient_role IS NULL OR recipient_role = ANY (?)))""";
+    /**
+     * In the same snapshot as a user's rows: whether some row addresses a role the container was not
+     * asked about. The trigger records a row's role in the row's own transaction, so when this is
+     * false every role of every row the read could see was asked about, and a cached list of roles
+     * lost nothing.
+     */
+    private static final String UNASKED = """
+            , EXISTS (SELECT 1 FROM notification_roles WHERE role <> ALL (?)) AS unasked""";
+    /** In the same snapshot: the user's read marks committed since the cursor's base, for rows they may show. */
+    private static final String MARKS_SINCE = """
+            , ARRAY(SELECT notification_id FROM notification_reads
+                    WHERE username = ?
+                      AND (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid = ANY (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot))))
+                    ORDER BY notification_id) AS reads""";
     private static final String READ = """
             , EXISTS (SELECT 1 FROM notification_reads r WHERE r.username = ? AND r.notification_id = notifications.id) AS read""";
 
@@ -50,8 +64,8 @@ public final class NotificationStore {
      */
     private static String after(boolean withinBatch, boolean forUser) {
         return """
-                SELECT s.snapshot::text AS snapshot, n.*
-                FROM (SELECT pg_current_snapshot() AS snapshot) s
+                SELECT s.*, n.*
+                FROM (SELECT pg_current_snapshot()::text AS snapshot %s) s
                 LEFT JOIN LATERAL (
                     SELECT %s %s FROM notifications
                     WHERE (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid = ANY (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot))))
@@ -62,7 +76,7 @@ public final class NotificationStore {
                     LIMIT ?
                 ) n ON true
                 ORDER BY n.id
-                """.formatted(COLUMNS, forUser ? READ : "",
+                """.formatted(forUser ? UNASKED + MARKS_SINCE : "", COLUMNS, forUser ? READ : "",
                 withinBatch ? """
                         AND txid < pg_snapshot_xmax(?::pg_snapshot)
                         AND txid <> ALL (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot)))
@@ -77,8 +91,8 @@ public final class NotificationStore {
 
     /** A fresh start: the user's newest rows and the cursor for "now". */
     private static final String LATEST = """
-            SELECT s.snapshot::text AS snapshot, n.*
-            FROM (SELECT pg_current_snapshot() AS snapshot) s
+            SELECT s.*, n.*
+            FROM (SELECT pg_current_snapshot()::text AS snapshot %s) s
             LEFT JOIN LATERAL (
                 SELECT %s %s FROM notifications
                 WHERE TRUE %s %s
@@ -86,9 +100,11 @@ public final class NotificationStore {
                 LIMIT ?
             ) n ON true
             ORDER BY n.id
-            """.formatted(COLUMNS, READ, FOR_USER, LIVE);
+            """.formatted(UNASKED, COLUMNS, READ, FOR_USER, LIVE);
 
     private final DataSource dataSource;
+    /** The roles some row addresses, as last read: polls and stream starts need not ask each time. */
+    private volatile Set<String> knownRoles;
 
     public NotificationStore(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -115,6 +131,10 @@ public final class NotificationStore {
         try (PreparedStatement query = connection.prepareStatement(sql)) {
             int i = 0;
             if (audience != null) {
+                query.setArray(++i, connection.createArrayOf("text", audience.askedAbout().toArray()));
+                query.setString(++i, audience.user());
+                query.setString(++i, from.base().toString());
+                query.setString(++i, from.base().toString());
                 query.setString(++i, audience.user());
             }
             query.setString(++i, from.base().toString());
@@ -128,7 +148,7 @@ public final class NotificationStore {
                 i = bindAudience(query, i, audience);
             }
             query.setInt(++i, limit + 1);
-            Result result = read(query, audience != null);
+            Result result = read(query, audience != null, audience != null);
             if (from.newestXmax() > result.snapshot.xmax()) {
                 throw new CursorAheadException();
             }
@@ -136,12 +156,12 @@ public final class NotificationStore {
             if (rows.size() > limit) {
                 rows = rows.subList(0, limit);
                 Snapshot reading = batch == null ? result.snapshot : batch;
-                return new Page(from, rows, Cursor.within(from.base(), reading, rows.getLast().id()), true);
+                return new Page(from, rows, Cursor.within(from.base(), reading, rows.getLast().id()), true, result.marks);
             }
             // The batch is done; rows committed since it was read may be waiting: say so.
             return batch == null
-                    ? new Page(from, rows, Cursor.at(result.snapshot), false)
-                    : new Page(from, rows, Cursor.at(batch), true);
+                    ? new Page(from, rows, Cursor.at(result.snapshot), false, result.marks)
+                    : new Page(from, rows, Cursor.at(batch), true, result.marks);
         }
     }
 
@@ -149,11 +169,12 @@ public final class NotificationStore {
     public Page latest(Audience audience, int count) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement query = connection.prepareStatement(LATEST)) {
-            query.setString(1, audience.user());
-            int i = bindAudience(query, 1, audience);
+            query.setArray(1, connection.createArrayOf("text", audience.askedAbout().toArray()));
+            query.setString(2, audience.user());
+            int i = bindAudience(query, 2, audience);
             query.setInt(++i, count);
-            Result result = read(query, true);
-            return new Page(null, result.rows, Cursor.at(result.snapshot), false);
+            Result result = read(query, true, false);
+            return new Page(null, result.rows, Cursor.at(result.snapshot), false, List.of());
         }
     }
 
@@ -181,24 +202,19 @@ public final class NotificationStore {
             LEFT JOIN LATERAL (
                 SELECT username, notification_id FROM notification_reads
                 WHERE (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid = ANY (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot))))
-                  %s
                 ORDER BY notification_id
             ) r ON true
             """;
-    private static final String READS_AFTER_ALL = READS_AFTER.formatted("");
-    private static final String READS_AFTER_FOR_USER = READS_AFTER.formatted("AND username = ?");
 
     /**
-     * Read marks committed after {@code since} ({@code user} null: everyone's). Marks are few and
-     * idempotent, so they are read whole, not paged, and a mark may come twice.
+     * Every user's read marks committed after {@code since} (the ChangeFeed; a user's own come with
+     * their rows, {@link Page#reads()}). Marks are few and idempotent, so they are read whole, not
+     * paged, and a mark may come twice.
      */
-    public Reads readsAfter(Connection connection, String user, Snapshot since) throws SQLException {
-        try (PreparedStatement query = connection.prepareStatement(user == null ? READS_AFTER_ALL : READS_AFTER_FOR_USER)) {
+    public Reads readsAfter(Connection connection, Snapshot since) throws SQLException {
+        try (PreparedStatement query = connection.prepareStatement(READS_AFTER)) {
             query.setString(1, since.toString());
             query.setString(2, since.toString());
-            if (user != null) {
-                query.setString(3, user);
-            }
             try (ResultSet result = query.executeQuery()) {
                 Snapshot snapshot = null;
                 Map<String, List<Long>> ids = new HashMap<>();
@@ -211,12 +227,6 @@ public final class NotificationStore {
                 }
                 return new Reads(ids, snapshot);
             }
-        }
-    }
-
-    public Reads readsAfter(String user, Snapshot since) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            return readsAfter(connection, user, since);
         }
     }
 
@@ -277,6 +287,16 @@ public final class NotificationStore {
         }
     }
 
+    /**
+     * The roles some row addressed when last read: what a poll or a stream start asks the container
+     * about. Their reads throw {@link UnaskedRoleException} (and refresh this) when a row addresses a
+     * role added since; read state, which checks nothing, asks {@link #roles()}.
+     */
+    public Set<String> knownRoles() throws SQLException {
+        Set<String> known = knownRoles;
+        return known != null ? known : roles();
+    }
+
     /** Every role some row has addressed: the roles to ask the container about. */
     public Set<String> roles() throws SQLException {
         try (Connection connection = dataSource.getConnection();
@@ -286,7 +306,8 @@ public final class NotificationStore {
             while (result.next()) {
                 roles.add(result.getString(1));
             }
-            return roles;
+            knownRoles = Set.copyOf(roles);
+            return knownRoles;
         }
     }
 
@@ -326,7 +347,7 @@ public final class NotificationStore {
         }
     }
 
-    private record Result(Snapshot snapshot, List<Notification> rows) {}
+    private record Result(Snapshot snapshot, List<Notification> rows, List<Long> marks) {}
 
     /** {@code withRead}: the query selected the user's {@code read} flag. */
     private static Notification notification(ResultSet result, boolean withRead) throws SQLException {
@@ -338,18 +359,30 @@ public final class NotificationStore {
                 expires == null ? null : expires.toInstant(), result.getLong("txid"), read);
     }
 
-    private static Result read(PreparedStatement query, boolean withRead) throws SQLException {
+    /**
+     * {@code forUser}: a user's read, with their read flags, checked for roles not asked about;
+     * {@code withMarks}: with their read marks since the cursor.
+     */
+    private Result read(PreparedStatement query, boolean forUser, boolean withMarks) throws SQLException {
         try (ResultSet result = query.executeQuery()) {
             Snapshot snapshot = null;
             List<Notification> rows = new ArrayList<>();
+            List<Long> marks = List.of();
             while (result.next()) {
+                if (snapshot == null && forUser && result.getBoolean("unasked")) {
+                    roles(); // so the caller's next audience asks about the new role
+                    throw new UnaskedRoleException();
+                }
+                if (snapshot == null && withMarks) {
+                    marks = List.of((Long[]) result.getArray("reads").getArray());
+                }
                 snapshot = snapshot != null ? snapshot : Snapshot.parse(result.getString("snapshot"));
                 result.getLong("id");
                 if (!result.wasNull()) {
-                    rows.add(notification(result, withRead));
+                    rows.add(notification(result, forUser));
                 }
             }
-            return new Result(snapshot, rows);
+            return new Result(snapshot, rows, marks);
         }
     }
 }

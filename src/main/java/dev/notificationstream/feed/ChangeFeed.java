@@ -136,7 +136,7 @@ public final class ChangeFeed {
             hub.publish(page);
             cursor = page.next();
         } while (page.more() && running);
-        NotificationStore.Reads reads = store.readsAfter(connection, null, readsSeen);
+        NotificationStore.Reads reads = store.readsAfter(connection, readsSeen);
         hub.publishReads(reads.idsByUser());
         readsSeen = reads.snapshot();
         lastFetch = Instant.now();

@@ -1,9 +1,7 @@
 package dev.notificationstream.web;
 
-import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.model.Audience;
 import jakarta.servlet.http.HttpServletRequest;
-import java.sql.SQLException;
 import java.util.Set;
 import java.util.stream.Collectors;
 
@@ -12,9 +10,12 @@ final class Identity {
 
     private Identity() {}
 
-    /** Asks the container about every role some row has addressed (a short list, kept by a trigger). */
-    static Audience audience(HttpServletRequest request, NotificationStore store) throws SQLException {
-        Set<String> addressed = store.roles();
+    /**
+     * Asks the container about every role in {@code addressed}: the store's known roles for polls
+     * and stream starts (their reads say when a new role appears), its freshly read roles for the
+     * read-state requests, which do not check.
+     */
+    static Audience audience(HttpServletRequest request, Set<String> addressed) {
         Set<String> held = addressed.stream().filter(request::isUserInRole).collect(Collectors.toUnmodifiableSet());
         return new Audience(request.getRemoteUser(), held, Set.copyOf(addressed));
     }

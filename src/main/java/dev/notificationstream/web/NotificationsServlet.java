@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.notificationstream.db.CursorAheadException;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
+import dev.notificationstream.db.UnaskedRoleException;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
@@ -48,11 +49,27 @@ final class NotificationsServlet extends HttpServlet {
         this.metrics = metrics;
     }
 
+    /**
+     * The user's rows after {@code cursor} (null: the newest). The audience asks the container about
+     * the roles the store knows; when the read meets a role added since, it asks again.
+     */
+    private Page read(HttpServletRequest request, Cursor cursor, int limit) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            Audience audience = Identity.audience(request, store.knownRoles());
+            try {
+                return cursor == null ? store.latest(audience, limit) : store.after(audience, cursor, limit);
+            } catch (UnaskedRoleException newRole) {
+                if (attempt == 3) {
+                    throw newRole;
+                }
+            }
+        }
+    }
+
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String user = request.getRemoteUser();
         Page page;
-        List<Long> reads = List.of();
         try {
             Params.allowOnly(request, "cursor", "limit");
             Cursor cursor = Params.cursor(request, false);
@@ -63,17 +80,15 @@ final class NotificationsServlet extends HttpServlet {
                 Json.refuse(response, 429, wait, "rate_limited", "polling too often; wait before the next poll");
                 return;
             }
-            Audience audience = Identity.audience(request, store);
-            page = cursor == null ? store.latest(audience, limit) : store.after(audience, cursor, limit);
-            if (cursor != null) {
-                // Marks made since the cursor, on any device: rows the client already shows may now be read.
-                reads = store.readsAfter(user, cursor.base()).idsByUser().getOrDefault(user, List.of());
-            }
+            page = read(request, cursor, limit);
         } catch (Params.BadRequest bad) {
             Json.error(response, 400, bad.error, bad.getMessage());
             return;
         } catch (CursorAheadException foreign) {
             Json.error(response, 400, "invalid_cursor", "cursor: " + foreign.getMessage());
+            return;
+        } catch (UnaskedRoleException newRoles) {
+            Json.refuse(response, 503, 1, "unavailable", "notifications for new roles are arriving; try again shortly");
             return;
         } catch (SQLException failed) {
             LOG.log(Level.WARNING, "poll failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
@@ -90,8 +105,9 @@ final class NotificationsServlet extends HttpServlet {
                 Json.write(json, notification);
             }
             json.writeEndArray();
+            // Marks made since the cursor, on any device: rows the client already shows may now be read.
             json.writeArrayFieldStart("reads");
-            for (long id : reads) {
+            for (long id : page.reads()) {
                 json.writeNumber(id);
             }
             json.writeEndArray();

@@ -42,7 +42,7 @@ final class ReadStateServlet extends HttpServlet {
         }
         try {
             Params.allowOnly(request);
-            long unread = store.unreadCount(Identity.audience(request, store));
+            long unread = store.unreadCount(Identity.audience(request, store.roles()));
             Json.send(response, 200, Map.of("unread", unread));
         } catch (Params.BadRequest bad) {
             Json.error(response, 400, bad.error, bad.getMessage());
@@ -59,7 +59,7 @@ final class ReadStateServlet extends HttpServlet {
             guard.checkOrigin(request);
             if (one.matches()) {
                 Params.allowOnly(request);
-                Audience audience = Identity.audience(request, store);
+                Audience audience = Identity.audience(request, store.roles());
                 if (!store.markRead(audience, Long.parseLong(one.group(1)))) {
                     // Someone else's row looks like no row at all.
                     Json.error(response, 404, "not_found", "no such notification for you");
@@ -74,7 +74,7 @@ final class ReadStateServlet extends HttpServlet {
                             "cursor is required: rows the client has not seen yet must stay unread");
                     return;
                 }
-                int marked = store.markAllRead(Identity.audience(request, store), upTo);
+                int marked = store.markAllRead(Identity.audience(request, store.roles()), upTo);
                 Json.send(response, 200, Map.of("marked", marked));
             } else {
                 Json.error(response, 404, "not_found", "no such resource");

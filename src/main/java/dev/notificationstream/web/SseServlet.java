@@ -4,6 +4,7 @@ import dev.notificationstream.config.Config;
 import dev.notificationstream.db.CursorAheadException;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
+import dev.notificationstream.db.UnaskedRoleException;
 import dev.notificationstream.feed.Hub;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
@@ -71,39 +72,49 @@ final class SseServlet extends HttpServlet {
             Json.error(response, 400, bad.error, bad.getMessage());
             return;
         }
-        StreamLimits.Limit broken = limits.tryOpen(user, address);
-        if (broken != null) {
-            refuse(response, broken, user, address);
-            return;
-        }
-
-        Audience audience;
-        try {
-            audience = Identity.audience(request, store);
-        } catch (SQLException failed) {
-            limits.close(user, address);
-            LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + address, failed);
-            Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
-            return;
-        }
         String from = cursor == null ? "now" : cursor.toString();
-        Subscriber subscriber = hub.subscribe(audience, reason -> {
-            limits.close(user, address);
-            Level level = reason == StreamEnd.CLIENT_GONE || reason == StreamEnd.SHUTDOWN ? Level.FINE : Level.INFO;
-            LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
-        });
-        Page page;
-        try {
-            page = cursor == null ? store.latest(audience, lastN) : store.after(audience, cursor, REPLAY_PAGE);
-        } catch (CursorAheadException foreign) {
-            subscriber.end(StreamEnd.ERROR);
-            Json.error(response, 400, "invalid_cursor", foreign.getMessage());
-            return;
-        } catch (SQLException | RuntimeException failed) {
-            subscriber.end(StreamEnd.ERROR);
-            LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
-            Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
-            return;
+        Audience audience = null;
+        Subscriber subscriber = null;
+        Page page = null;
+        // The audience asks the container about the roles the store knows; when the first read meets
+        // a role added since, the store has read the roles anew and the start is made again.
+        for (int attempt = 1; page == null; attempt++) {
+            StreamLimits.Limit broken = limits.tryOpen(user, address);
+            if (broken != null) {
+                refuse(response, broken, user, address);
+                return;
+            }
+            try {
+                audience = Identity.audience(request, store.knownRoles());
+            } catch (SQLException failed) {
+                limits.close(user, address);
+                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + address, failed);
+                Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+                return;
+            }
+            subscriber = hub.subscribe(audience, reason -> {
+                limits.close(user, address);
+                Level level = reason == StreamEnd.CLIENT_GONE || reason == StreamEnd.SHUTDOWN ? Level.FINE : Level.INFO;
+                LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
+            });
+            try {
+                page = cursor == null ? store.latest(audience, lastN) : store.after(audience, cursor, REPLAY_PAGE);
+            } catch (UnaskedRoleException newRole) {
+                subscriber.end(StreamEnd.AUDIENCE_CHANGED);
+                if (attempt == 3) { // three new roles in a row: let the client come back
+                    Json.refuse(response, 503, 1, "unavailable", "notifications for new roles are arriving; try again shortly");
+                    return;
+                }
+            } catch (CursorAheadException foreign) {
+                subscriber.end(StreamEnd.ERROR);
+                Json.error(response, 400, "invalid_cursor", foreign.getMessage());
+                return;
+            } catch (SQLException | RuntimeException failed) {
+                subscriber.end(StreamEnd.ERROR);
+                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
+                Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+                return;
+            }
         }
 
         metrics.streamOpened(cursor != null);
@@ -118,15 +129,18 @@ final class SseServlet extends HttpServlet {
         async.addListener(stream);
         try {
             out.write(format.hello(config.retryMs()));
+            // Marks made while the client was away, for rows it may already show (read with the first page).
+            List<Long> reads = page.reads();
             page = replay(audience, page, out, subscriber);
-            if (cursor != null) {
-                // Marks made while the client was away, for rows it may already show.
-                List<Long> reads = store.readsAfter(user, cursor.base()).idsByUser().getOrDefault(user, List.of());
-                if (!reads.isEmpty()) {
-                    out.write(format.readFrame(reads));
-                }
+            if (!reads.isEmpty()) {
+                out.write(format.readFrame(reads));
             }
             out.flush();
+        } catch (UnaskedRoleException newRole) {
+            // A later replay page met a new role; nothing of that page went out: resume from the last.
+            subscriber.end(StreamEnd.AUDIENCE_CHANGED);
+            stream.close();
+            return;
         } catch (IOException | SQLException | RuntimeException interrupted) {
             LOG.fine(() -> "replay ended user=" + user + " reason=" + interrupted);
             subscriber.end(StreamEnd.CLIENT_GONE);

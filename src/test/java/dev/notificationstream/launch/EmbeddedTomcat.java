@@ -1,5 +1,6 @@
 package dev.notificationstream.launch;
 
+import dev.notificationstream.connector.LeanHttp11NioProtocol;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;

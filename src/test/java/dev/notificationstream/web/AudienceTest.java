@@ -63,6 +63,35 @@ class AudienceTest {
         assertEquals(List.of("for everyone"), polled("alice").stream().filter(t -> !t.startsWith("exp")).toList());
     }
 
+    /** A poll without a cursor: its cursor (and the server has read the roles rows address). */
+    private static String cursorNow(String user) {
+        return given().header("Authorization", SseClient.basic(user))
+                .when().get(server.url() + "/api/notifications")
+                .then().statusCode(200).extract().jsonPath().getString("cursor");
+    }
+
+    // Polls and stream starts ask the container about the roles the server last read; these two
+    // pin that the first row for a role added since is not lost (each test uses a role of its own).
+
+    @Test
+    void a_poll_gets_the_first_row_for_a_role_added_after_the_server_read_the_roles() throws Exception {
+        String cursor = cursorNow("ops");
+        server.execute("INSERT INTO notifications (recipient_role, title) VALUES ('metrics', 'for metrics readers')");
+        List<String> titles = given().header("Authorization", SseClient.basic("ops")).queryParam("cursor", cursor)
+                .when().get(server.url() + "/api/notifications")
+                .then().statusCode(200).extract().jsonPath().getList("notifications.title", String.class);
+        assertEquals(List.of("for metrics readers"), titles);
+    }
+
+    @Test
+    void a_resumed_stream_gets_the_first_row_for_a_role_added_after_the_server_read_the_roles() throws Exception {
+        String cursor = cursorNow("alice");
+        server.execute("INSERT INTO notifications (recipient_role, title) VALUES ('user', 'for every user')");
+        try (SseClient alice = SseClient.open(server.url(), "/events", "alice", cursor)) {
+            assertEquals(List.of("for every user"), titles(alice.drain(Duration.ofSeconds(1))));
+        }
+    }
+
     @Test
     void a_row_cannot_address_a_user_and_a_role_at_once() {
         org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class, () -> server.execute(

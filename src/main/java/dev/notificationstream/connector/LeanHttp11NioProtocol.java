@@ -1,4 +1,4 @@
-package dev.notificationstream.launch;
+package dev.notificationstream.connector;
 
 import java.lang.reflect.Field;
 import java.nio.CharBuffer;
@@ -22,8 +22,9 @@ import org.apache.tomcat.util.net.SocketEvent;
  * reader needs it. Tomcat offers no setting for it, so this reaches a private field: check it on a
  * Tomcat upgrade (the benchmark's live heap per stream shows at once whether it still works).</li>
  * </ul>
- * Select it with the Connector's {@code protocol} attribute, which takes a class name; in a
- * standalone Tomcat the class goes into a jar in $CATALINA_BASE/lib.
+ * Select it with the Connector's {@code protocol} attribute, which takes a class name. Tomcat
+ * creates connectors before any web application, so this package is not in the WAR: the build
+ * jars it as target/tomcat-lib/notification-stream-connector.jar for $CATALINA_BASE/lib.
  */
 public class LeanHttp11NioProtocol extends Http11NioProtocol {
 
@@ -68,6 +69,15 @@ public class LeanHttp11NioProtocol extends Http11NioProtocol {
             }
         } catch (ReflectiveOperationException | RuntimeException ignored) {
             // keep the buffer as it is
+        }
+    }
+
+    /** The capacity of {@code request}'s reader buffer, or -1 where this Tomcat hides it. */
+    static int readerChars(Request request) {
+        try {
+            return ((CharBuffer) CHARS.get(INPUT_BUFFER.get(request))).capacity();
+        } catch (ReflectiveOperationException | RuntimeException hidden) {
+            return -1;
         }
     }
 
