@@ -855,7 +855,10 @@ public final class Driver {
                         double dbPct = minute == 0 ? Double.NaN : (Proc.treeCpuMicros(postmasterPid) - d0) * 1e5 / (now - t0);
                         double clientPct = minute == 0 ? Double.NaN : (cpu(clients) - c0) * 1e5 / (now - t0);
                         List<Long> lat = latencies(clients);
-                        long heap = server.liveHeapBytes(null) / 1024; // a full GC, so after the CPU reading
+                        // A full GC, so after the CPU reading; the class histograms at minute 5 and at the end show what grew.
+                        Path histogram = minute == Math.min(5, minutes) || minute == minutes
+                                ? out.resolve("histogram-soak-" + run + "-minute" + minute + ".txt") : null;
+                        long heap = server.liveHeapBytes(histogram) / 1024;
                         long rss = Proc.rssKib(server.pid()), threads = Proc.threads(server.pid()), files = Proc.openFiles(server.pid());
                         long[] t = totals(clients);
                         readings.add(new long[] {minute, heap, rss, threads, files});
