@@ -15,7 +15,7 @@ import java.util.Map;
 import java.util.TreeMap;
 import javax.imageio.ImageIO;
 
-/** A two-panel line chart in plain Java2D: broadcast latency and memory per stream against N. */
+/** Three-panel line charts in plain Java2D: one line per series, a solid and a dashed value per panel. */
 final class Chart {
 
     private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd), new Color(0xff7f0e)};
@@ -23,7 +23,25 @@ final class Chart {
 
     private Chart() {}
 
+    /** Broadcast latency, memory per stream and CPU per event against N, one line per variant. */
     static void write(Map<String, TreeMap<Integer, Map<String, Double>>> medians, Path png) throws IOException {
+        write(medians, png, "N = concurrent SSE streams; medians of the runs", new String[][] {
+                {"Broadcast latency, INSERT start to receipt (ms): p99 solid, p50 dashed", "p99_ms", "p50_ms"},
+                {"Server memory per held stream (KiB): RSS solid, live heap dashed", "rss_per_stream_kib", "heap_per_stream_kib"},
+                {"CPU per delivered event (µs): server solid, load client dashed", "server_us_per_event", "client_us_per_event"}});
+    }
+
+    /** The soak (scenario 8) against the minute, one line per run. */
+    static void writeSoak(Map<String, TreeMap<Integer, Map<String, Double>>> runs, Path png) throws IOException {
+        write(runs, png, "x = minute of the soak: 5,000 streams, 10 % replaced per minute, 50 rows/s", new String[][] {
+                {"Server memory (MiB) after a full GC: RSS solid, live heap dashed", "rss_mib", "heap_mib"},
+                {"Server open files solid, threads x 100 dashed", "open_files", "threads_x100"},
+                {"Latency of the minute's rows (ms): p99 solid, p50 dashed", "p99_ms", "p50_ms"}});
+    }
+
+    /** {@code panels}: per panel its title, the key drawn solid and the key drawn dashed. */
+    private static void write(Map<String, TreeMap<Integer, Map<String, Double>>> series, Path png, String footer, String[][] panels)
+            throws IOException {
         System.setProperty("java.awt.headless", "true");
         BufferedImage image = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
         Graphics2D g = image.createGraphics();
@@ -31,20 +49,20 @@ final class Chart {
         g.setRenderingHint(RenderingHints.KEY_TEXT_ANTIALIASING, RenderingHints.VALUE_TEXT_ANTIALIAS_ON);
         g.setColor(Color.WHITE);
         g.fillRect(0, 0, W, H);
-        panel(g, medians, LEFT, "Broadcast latency, INSERT start to receipt (ms): p99 solid, p50 dashed", "p99_ms", "p50_ms");
-        panel(g, medians, LEFT + PANEL + 90, "Server memory per held stream (KiB): RSS solid, live heap dashed", "rss_per_stream_kib", "heap_per_stream_kib");
-        panel(g, medians, LEFT + 2 * (PANEL + 90), "CPU per delivered event (µs): server solid, load client dashed", "server_us_per_event", "client_us_per_event");
+        for (int p = 0; p < panels.length; p++) {
+            panel(g, series, LEFT + p * (PANEL + 90), panels[p][0], panels[p][1], panels[p][2]);
+        }
         // legend
         int x = LEFT, i = 0;
         g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 13));
-        for (String variant : medians.keySet()) {
+        for (String variant : series.keySet()) {
             g.setColor(COLORS[i++ % COLORS.length]);
             g.fillRect(x, H - 30, 20, 4);
             g.setColor(Color.DARK_GRAY);
             g.drawString(variant, x + 26, H - 24);
             x += 260;
         }
-        g.drawString("N = concurrent SSE streams; medians of the runs", W - 330, H - 24);
+        g.drawString(footer, W - 20 - g.getFontMetrics().stringWidth(footer), H - 24);
         g.dispose();
         ImageIO.write(image, "png", png.toFile());
     }

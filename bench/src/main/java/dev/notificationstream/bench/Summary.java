@@ -109,10 +109,50 @@ final class Summary {
             });
             md.append('\n');
         }
+        Path soak = dir.resolve("soak.csv");
+        if (Files.exists(soak)) {
+            soak(dir, soak, md);
+        }
         Files.writeString(dir.resolve("summary.md"), md);
         if (!medians.isEmpty()) {
             Chart.write(medians, dir.resolve("latency-memory.png"));
         }
+    }
+
+    /** Scenario 8: each run's totals, and the chart of its minutes. */
+    private static void soak(Path dir, Path soak, StringBuilder md) throws IOException {
+        Path totalsFile = dir.resolve("soak-totals.csv");
+        if (Files.exists(totalsFile)) {
+            List<String[]> rows = Csv.read(totalsFile);
+            List<String> h = Arrays.asList(rows.get(0));
+            md.append("## soak (scenario 8): 5,000 streams, 10 % replaced per minute, 50 rows/s\n\n"
+                    + "| run | load avg | minutes | rows inserted | delivered | lost | repeated | streams replaced | ended by the server"
+                    + " | live heap KiB (minute 5 -> end) | slope KiB/min | RSS KiB (minute 5 -> end) | slope KiB/min | threads | open files |\n"
+                    + "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|\n");
+            for (String[] r : rows.subList(1, rows.size())) {
+                java.util.function.Function<String, String> v = c -> r[h.indexOf(c)];
+                md.append("| ").append(String.join(" | ", v.apply("run"), v.apply("load_avg"), v.apply("minutes"), v.apply("inserted"),
+                        v.apply("delivered"), v.apply("rows_lost"), v.apply("rows_repeated"), v.apply("replaced"), v.apply("server_ended"),
+                        v.apply("heap_first_kib") + " -> " + v.apply("heap_last_kib"), v.apply("heap_slope_kib_per_min"),
+                        v.apply("rss_first_kib") + " -> " + v.apply("rss_last_kib"), v.apply("rss_slope_kib_per_min"),
+                        v.apply("threads_min") + "-" + v.apply("threads_max"), v.apply("files_min") + "-" + v.apply("files_max"))).append(" |\n");
+            }
+            md.append('\n');
+        }
+        List<String[]> rows = Csv.read(soak);
+        List<String> h = Arrays.asList(rows.get(0));
+        Map<String, TreeMap<Integer, Map<String, Double>>> runs = new LinkedHashMap<>();
+        for (String[] r : rows.subList(1, rows.size())) {
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("rss_mib", Double.parseDouble(r[h.indexOf("rss_kib")]) / 1024);
+            m.put("heap_mib", Double.parseDouble(r[h.indexOf("heap_live_kib")]) / 1024);
+            m.put("open_files", Double.parseDouble(r[h.indexOf("open_files")]));
+            m.put("threads_x100", Double.parseDouble(r[h.indexOf("threads")]) * 100);
+            m.put("p99_ms", Double.parseDouble(r[h.indexOf("p99_ms")]));
+            m.put("p50_ms", Double.parseDouble(r[h.indexOf("p50_ms")]));
+            runs.computeIfAbsent("run " + r[h.indexOf("run")], k -> new TreeMap<>()).put(Integer.parseInt(r[h.indexOf("minute")]), m);
+        }
+        Chart.writeSoak(runs, dir.resolve("soak.png"));
     }
 
     static double median(double[] values) {
