@@ -289,8 +289,9 @@ public final class NotificationStore {
 
     /**
      * The roles some row addressed when last read: what a poll or a stream start asks the container
-     * about. Their reads throw {@link UnaskedRoleException} (and refresh this) when a row addresses a
-     * role added since; read state, which checks nothing, asks {@link #roles()}.
+     * about. Their reads throw {@link UnaskedRoleException} (and forget this list, so the next call
+     * reads it anew) when a row addresses a role added since; read state, which checks nothing, asks
+     * {@link #roles()}.
      */
     public Set<String> knownRoles() throws SQLException {
         Set<String> known = knownRoles;
@@ -370,7 +371,7 @@ public final class NotificationStore {
             List<Long> marks = List.of();
             while (result.next()) {
                 if (snapshot == null && forUser && result.getBoolean("unasked")) {
-                    roles(); // so the caller's next audience asks about the new role
+                    knownRoles = null; // the caller's next audience reads the roles anew
                     throw new UnaskedRoleException();
                 }
                 if (snapshot == null && withMarks) {
