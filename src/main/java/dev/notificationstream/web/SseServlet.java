@@ -77,7 +77,7 @@ final class SseServlet extends HttpServlet {
         Subscriber subscriber = null;
         Page page = null;
         // The audience asks the container about the roles the store knows; when the first read meets
-        // a role added since, the store has read the roles anew and the start is made again.
+        // a role added since, the store forgets them and the start is made again with them read anew.
         for (int attempt = 1; page == null; attempt++) {
             StreamLimits.Limit broken = limits.tryOpen(user, address);
             if (broken != null) {
