@@ -60,13 +60,13 @@ final class Client implements AutoCloseable {
         return new long[] {Long.parseLong(f[1]), Long.parseLong(f[2]), Long.parseLong(f[3]), Long.parseLong(f[4]), Long.parseLong(f[5])};
     }
 
-    /** The latencies (µs) recorded since the last call. */
-    List<Long> latencies(Path scratch) throws IOException {
+    /** The events recorded since the last call: {receipt epoch µs, latency µs} each. */
+    List<long[]> events(Path scratch) throws IOException {
         ask("dump " + scratch);
-        List<Long> values = new ArrayList<>();
+        List<long[]> values = new ArrayList<>();
         try (DataInputStream data = new DataInputStream(new BufferedInputStream(Files.newInputStream(scratch)))) {
             while (true) {
-                values.add(data.readLong());
+                values.add(new long[] {data.readLong(), data.readLong()});
             }
         } catch (EOFException end) {
             // all read

@@ -181,8 +181,14 @@ public final class Driver {
         final Process process;
 
         Server(String tag, Map<String, String> env) throws Exception {
+            this(tag, env, List.of());
+        }
+
+        /** {@code jvmOptions}: added to {@link #serverJvm} for this server. */
+        Server(String tag, Map<String, String> env, List<String> jvmOptions) throws Exception {
             List<String> command = new ArrayList<>(List.of(javaBin));
             command.addAll(serverJvm);
+            command.addAll(jvmOptions);
             command.addAll(List.of("-Djava.util.logging.config.file=" + repo.resolve("src/test/resources/logging.properties"),
                     "-cp", serverClasspath, "dev.notificationstream.launch.DevServer"));
             ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile())
@@ -343,13 +349,49 @@ public final class Driver {
         return clients.stream().mapToLong(c -> Proc.cpuMicros(c.pid())).sum();
     }
 
-    List<Long> latencies(List<Client> clients) throws IOException {
-        List<Long> all = new ArrayList<>();
+    /** Every client's events since the last call: {receipt epoch µs, latency µs} each. */
+    List<long[]> events(List<Client> clients) throws IOException {
+        List<long[]> all = new ArrayList<>();
         for (int i = 0; i < clients.size(); i++) {
-            all.addAll(clients.get(i).latencies(work.resolve("latencies-" + i + ".bin")));
+            all.addAll(clients.get(i).events(work.resolve("latencies-" + i + ".bin")));
+        }
+        return all;
+    }
+
+    /** The latencies (µs) since the last call, sorted. */
+    List<Long> latencies(List<Client> clients) throws IOException {
+        return sortedLatencies(events(clients));
+    }
+
+    static List<Long> sortedLatencies(List<long[]> events) {
+        List<Long> all = new ArrayList<>(events.size());
+        for (long[] e : events) {
+            all.add(e[1]);
         }
         Collections.sort(all);
         return all;
+    }
+
+    /**
+     * The server's safepoints (its JVM's pauses: GC and others) from an {@code -Xlog:safepoint:file=...:time}
+     * log, as {start, end} in epoch µs; the log line is written as the pause ends and gives its total.
+     */
+    static List<long[]> safepoints(Path log) throws IOException {
+        List<long[]> pauses = new ArrayList<>();
+        if (!Files.exists(log)) {
+            return pauses;
+        }
+        java.util.regex.Pattern line = java.util.regex.Pattern.compile("^\\[([^\\]]+)\\] Safepoint .*Total: (\\d+) ns");
+        java.time.format.DateTimeFormatter time = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSZ");
+        for (String l : Files.readAllLines(log)) {
+            java.util.regex.Matcher m = line.matcher(l);
+            if (m.find()) {
+                java.time.Instant end = java.time.OffsetDateTime.parse(m.group(1), time).toInstant();
+                long endMicros = end.getEpochSecond() * 1_000_000L + end.getNano() / 1_000;
+                pauses.add(new long[] {endMicros - Long.parseLong(m.group(2)) / 1_000, endMicros});
+            }
+        }
+        return pauses;
     }
 
     static double percentileMs(List<Long> sorted, double p) {
@@ -469,12 +511,14 @@ public final class Driver {
     void targeted(int[] rates) throws Exception {
         Csv csv = new Csv(out.resolve(asyncCommit ? "targeted-synchronous_commit_off.csv" : "targeted.csv"),
                 "run,load_avg,users,rate_target,rate_achieved,inserted,delivered,p50_ms,p99_ms,max_ms,server_cpu_pct,client_cpu_pct,db_cpu_pct,"
-                        + "insert_p50_ms,insert_p99_ms");
+                        + "insert_p50_ms,insert_p99_ms,server_pauses,server_pause_ms,server_max_pause_ms,events_over_50ms,of_them_during_a_pause");
         int users = 10_000, seconds = 10, inserters = 4;
         for (int run = 1; run <= runs; run++) {
             String load = waitForQuiet(run == 1 ? 3 : 1);
             log("== targeted run " + run + "/" + runs + ", load average " + load);
-            try (Server server = new Server("targeted-" + run, Map.of())) {
+            Path safepointLog = work.resolve("logs/safepoints-targeted-" + run + ".log");
+            Files.deleteIfExists(safepointLog);
+            try (Server server = new Server("targeted-" + run, Map.of(), List.of("-Xlog:safepoint:file=" + safepointLog + ":time"))) {
                 List<Client> clients = startClients(1, "targeted-" + run);
                 List<Connection> connections = new ArrayList<>();
                 try {
@@ -524,14 +568,32 @@ public final class Driver {
                         double serverPct = (Proc.cpuMicros(server.pid()) - s0) * 1e5 / wall;
                         double clientPct = (cpu(clients) - c0) * 1e5 / wall;
                         double dbPct = (Proc.treeCpuMicros(postmasterPid) - d0) * 1e5 / wall;
-                        List<Long> lat = latencies(clients);
+                        List<long[]> ev = events(clients);
+                        List<Long> lat = sortedLatencies(ev);
+                        // The slow events (over 50 ms), and how many of them waited through a pause of the server's JVM.
+                        long stepStart = LoadClient.epochMicros() - (System.nanoTime() - start) / 1_000;
+                        List<long[]> pauses = safepoints(safepointLog).stream().filter(p -> p[1] >= stepStart).toList();
+                        long slow = 0, slowInPause = 0;
+                        for (long[] e : ev) {
+                            if (e[1] > 50_000) {
+                                slow++;
+                                long sent = e[0] - e[1];
+                                if (pauses.stream().anyMatch(p -> p[0] < e[0] && p[1] > sent)) {
+                                    slowInPause++;
+                                }
+                            }
+                        }
+                        long pauseMicros = pauses.stream().mapToLong(p -> p[1] - p[0]).sum();
+                        long maxPause = pauses.stream().mapToLong(p -> p[1] - p[0]).max().orElse(0);
                         List<Long> ins = new ArrayList<>(insertMicros);
                         Collections.sort(ins);
                         csv.row(run, loadNow, users, rate, f(total * 1e9 / elapsed), total, got, f(percentileMs(lat, 50)), f(percentileMs(lat, 99)),
-                                f(percentileMs(lat, 100)), f(serverPct), f(clientPct), f(dbPct), f(percentileMs(ins, 50)), f(percentileMs(ins, 99)));
-                        log(String.format(Locale.ROOT, "targeted %d rows/s (achieved %.0f): p50=%.1f p99=%.1f max=%.1f ms delivered %d/%d server %.0f%% db %.0f%% insert p50=%.1f p99=%.1f ms",
+                                f(percentileMs(lat, 100)), f(serverPct), f(clientPct), f(dbPct), f(percentileMs(ins, 50)), f(percentileMs(ins, 99)),
+                                pauses.size(), f(pauseMicros / 1000.0), f(maxPause / 1000.0), slow, slowInPause);
+                        log(String.format(Locale.ROOT, "targeted %d rows/s (achieved %.0f): p50=%.1f p99=%.1f max=%.1f ms delivered %d/%d server %.0f%% db %.0f%% insert p50=%.1f p99=%.1f ms;"
+                                + " %d server pauses, %.0f ms in all, longest %.1f ms; %d events over 50 ms, %d of them during a pause",
                                 rate, total * 1e9 / elapsed, percentileMs(lat, 50), percentileMs(lat, 99), percentileMs(lat, 100), got, total, serverPct, dbPct,
-                                percentileMs(ins, 50), percentileMs(ins, 99)));
+                                percentileMs(ins, 50), percentileMs(ins, 99), pauses.size(), pauseMicros / 1000.0, maxPause / 1000.0, slow, slowInPause));
                         Thread.sleep(2000);
                     }
                 } finally {

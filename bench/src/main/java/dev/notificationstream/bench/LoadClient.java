@@ -33,8 +33,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  *
  * <p>Driven over stdin/stdout, one command per line, one answer line each:
  * {@code open FIRST COUNT} -> {@code opened OK FAILED}; {@code stats} -> {@code stats OPEN EVENTS
- * CLOSED FAILED FRAMES}; {@code dump FILE} -> {@code dumped COUNT} (latencies as longs, then
- * cleared); {@code drop} -> {@code dropped COUNT} (closes every open stream at once, counted as
+ * CLOSED FAILED FRAMES}; {@code dump FILE} -> {@code dumped COUNT} (receipt time and latency in
+ * microseconds, a pair of longs per event, then cleared); {@code drop} -> {@code dropped COUNT} (closes every open stream at once, counted as
  * closed; COUNT includes streams the server ended); {@code resume} -> {@code opened OK FAILED}
  * (reopens every stream that ended since the last resume, each with a {@code Last-Event-ID} header
  * carrying the last {@code id:} it received); {@code replace K} -> {@code opened OK FAILED} (closes K
@@ -87,6 +87,7 @@ public final class LoadClient {
     private long events;
     private long frames;
     private long[] latencies = new long[1 << 16];
+    private long[] receipts = new long[1 << 16]; // epoch micros of each latency's receipt
     private int latencyCount;
     private int sourceAddress;
     private final List<Stream> streams = new ArrayList<>();
@@ -146,6 +147,7 @@ public final class LoadClient {
                     case "dump" -> {
                         try (DataOutputStream out = new DataOutputStream(new BufferedOutputStream(new FileOutputStream(words[1])))) {
                             for (int i = 0; i < latencyCount; i++) {
+                                out.writeLong(receipts[i]);
                                 out.writeLong(latencies[i]);
                             }
                         }
@@ -447,7 +449,9 @@ public final class LoadClient {
         events++;
         if (latencyCount == latencies.length) {
             latencies = Arrays.copyOf(latencies, latencies.length * 2);
+            receipts = Arrays.copyOf(receipts, receipts.length * 2);
         }
+        receipts[latencyCount] = now;
         latencies[latencyCount++] = now - t0;
     }
 
