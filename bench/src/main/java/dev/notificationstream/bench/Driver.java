@@ -880,6 +880,7 @@ public final class Driver {
                 java.util.concurrent.atomic.AtomicBoolean stop = new java.util.concurrent.atomic.AtomicBoolean();
                 Thread inserter = null;
                 try {
+                    long firstId = lastId(db) + 1; // the database outlives a run: count only this run's rows
                     open(clients, 0, users);
                     Thread.sleep(3000);
                     long start = System.nanoTime();
@@ -943,8 +944,10 @@ public final class Driver {
                     long delivered = awaitEvents(clients, expected, 30_000);
                     // Each user's rows as the database has them, against what that user's stream received.
                     Map<Integer, Long> inDatabase = new java.util.HashMap<>();
-                    try (var rs = db.createStatement().executeQuery(
-                            "SELECT substr(recipient, 5)::int, count(*) FROM notifications WHERE category = 'soak' GROUP BY 1")) {
+                    try (PreparedStatement query = db.prepareStatement(
+                            "SELECT substr(recipient, 5)::int, count(*) FROM notifications WHERE category = 'soak' AND id >= ? GROUP BY 1")) {
+                        query.setLong(1, firstId);
+                        var rs = query.executeQuery();
                         while (rs.next()) {
                             inDatabase.put(rs.getInt(1), rs.getLong(2));
                         }
@@ -983,6 +986,13 @@ public final class Driver {
                     closeClients(clients);
                 }
             }
+        }
+    }
+
+    static long lastId(Connection db) throws SQLException {
+        try (var rs = db.createStatement().executeQuery("SELECT coalesce(max(id), 0) FROM notifications")) {
+            rs.next();
+            return rs.getLong(1);
         }
     }
 
