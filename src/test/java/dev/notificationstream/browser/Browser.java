@@ -9,6 +9,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.WebDriver;
@@ -21,22 +24,20 @@ import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * A real headless Chromium (Debian's chromium and chromium-driver) signed in to the inbox as a
- * demo user. Without Chromium the browser tests are skipped on a developer's machine, but fail
+ * demo user, a fresh one for each test: {@code @RegisterExtension final Browser browser = new
+ * Browser();}. Without Chromium the browser tests are skipped on a developer's machine, but fail
  * when the CI environment variable is set: CI must never pass by skipping them.
  */
-final class Browser implements AutoCloseable {
+final class Browser implements BeforeEachCallback, AfterEachCallback {
 
     static final Path CHROMIUM = Path.of("/usr/bin/chromium");
     static final Path CHROMEDRIVER = Path.of("/usr/bin/chromedriver");
 
-    final ChromeDriver driver;
+    ChromeDriver driver;
 
-    private Browser(ChromeDriver driver) {
-        this.driver = driver;
-    }
-
-    /** A fresh browser profile: its own sessionStorage, locks and credentials. */
-    static Browser open() {
+    /** A fresh browser profile for each test: its own sessionStorage, locks and credentials. */
+    @Override
+    public void beforeEach(ExtensionContext context) {
         boolean installed = Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER);
         String why = "the browser tests need " + CHROMIUM + " and " + CHROMEDRIVER
                 + " (apt-get install chromium chromium-driver; .ci/run installs them)";
@@ -50,9 +51,8 @@ final class Browser implements AutoCloseable {
         options.addArguments("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run", "--window-size=1000,900");
         ChromeDriverService service = new ChromeDriverService.Builder().usingDriverExecutable(CHROMEDRIVER.toFile()).build();
-        ChromeDriver driver = new ChromeDriver(service, options);
+        driver = new ChromeDriver(service, options);
         driver.manage().timeouts().pageLoadTimeout(Duration.ofSeconds(20)); // not the default 300 s
-        return new Browser(driver);
     }
 
     /**
@@ -100,7 +100,10 @@ final class Browser implements AutoCloseable {
     }
 
     @Override
-    public void close() {
-        driver.quit();
+    public void afterEach(ExtensionContext context) {
+        if (driver != null) {
+            driver.quit();
+            driver = null;
+        }
     }
 }

@@ -8,17 +8,17 @@ import dev.notificationstream.support.TestServer;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The inbox page with ENABLE_SSE=false: the same client polls /api/notifications instead. */
 class InboxPollingTest {
 
     private static final int POLL_INTERVAL_MS = 1_000; // the shortest the server accepts
     private static TestServer server;
-    private Browser browser;
+    @RegisterExtension
+    final Browser browser = new Browser();
 
     @BeforeAll
     static void startServer() throws Exception {
@@ -28,18 +28,6 @@ class InboxPollingTest {
     @AfterAll
     static void stopServer() throws Exception {
         server.close();
-    }
-
-    @BeforeEach
-    void openBrowser() {
-        browser = Browser.open();
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
     }
 
     @Test

@@ -18,10 +18,9 @@ import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 
@@ -32,7 +31,8 @@ class InboxReadStateTest {
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static TestServer first;
     private static TestServer second;
-    private Browser browser;
+    @RegisterExtension
+    final Browser browser = new Browser();
 
     @BeforeAll
     static void startServers() throws Exception {
@@ -44,18 +44,6 @@ class InboxReadStateTest {
     static void stopServers() throws Exception {
         second.close();
         first.close();
-    }
-
-    @BeforeEach
-    void openBrowser() {
-        browser = Browser.open();
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
     }
 
     @Test

@@ -22,10 +22,9 @@ import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Dimension;
 import org.openqa.selenium.OutputType;
@@ -37,7 +36,8 @@ class InboxStreamTest {
 
     private static final Duration WAIT = Duration.ofSeconds(10);
     private static TestServer server;
-    private Browser browser;
+    @RegisterExtension
+    final Browser browser = new Browser();
 
     @BeforeAll
     static void startServer() throws Exception {
@@ -47,18 +47,6 @@ class InboxStreamTest {
     @AfterAll
     static void stopServer() throws Exception {
         server.close();
-    }
-
-    @BeforeEach
-    void openBrowser() {
-        browser = Browser.open();
-    }
-
-    @AfterEach
-    void closeBrowser() {
-        if (browser != null) {
-            browser.close();
-        }
     }
 
     @Test
