@@ -4,7 +4,7 @@
 #   bench/run.sh --scenarios=hold --ns=200,1000 --runs=1 --idle=5 --no-wait   # a smoke run
 #   bench/run.sh --scenarios=poll,storm --runs=3  # scenarios 5 (polling) and 6 (reconnect storm): ~5 min
 #   bench/run.sh --scenarios=soak --runs=3 --max-minutes=110   # scenario 8: three 30-minute soaks
-# Options: --scenarios=hold,platform,stock,serialgc,attrs,targeted,bulk,poll,storm,restart,soak,profile --soak-minutes=30 --rates=250,500,... --ns=... --runs=3
+# Options: --scenarios=hold,platform,stock,serialgc,attrs,targeted,bulk,poll,storm,restart,soak,profile --soak-minutes=30 --nmt --rates=250,500,... --ns=... --runs=3
 #          --broadcasts=5 --idle=20 --heartbeat=10 --poll-interval=10 --poll-seconds=30 --missed=5 --profile-n=10000
 #          --max-minutes=90 --out=docs/benchmarks
 # Everything it starts (PostgreSQL on 127.0.0.1:54339, the server on 127.0.0.1:18080, the load

@@ -50,6 +50,8 @@ public final class Driver {
     final int pollIntervalSeconds;
     final int pollSeconds;
     final int missedRows;
+    /** Soak: the server with Native Memory Tracking, its diff from minute 5 to the end saved. */
+    final boolean nativeMemory;
     static final List<String> DEFAULT_JVM = List.of("-Xmx2g", "-XX:+UseG1GC");
     List<String> serverJvm = DEFAULT_JVM;
     final List<AutoCloseable> running = Collections.synchronizedList(new ArrayList<>());
@@ -76,6 +78,7 @@ public final class Driver {
         pollIntervalSeconds = Integer.parseInt(options.getOrDefault("poll-interval", "10"));
         pollSeconds = Integer.parseInt(options.getOrDefault("poll-seconds", "30"));
         missedRows = Integer.parseInt(options.getOrDefault("missed", "5"));
+        nativeMemory = options.containsKey("nmt");
         // A diagnosis, not a recommendation: is the commit (WAL flush under NOTIFY's lock) the limit?
         asyncCommit = options.getOrDefault("synchronous-commit", "on").equals("off");
         Files.createDirectories(out);
@@ -874,7 +877,8 @@ public final class Driver {
             String load = waitForQuiet(run == 1 ? 3 : 1);
             log("== soak run " + run + "/" + runs + ", load average " + load + ": " + users + " streams, " + minutes + " min, "
                     + rate + " rows/s, " + replaceCount + " streams replaced every " + replaceEvery + " s");
-            try (Server server = new Server("soak-" + run, Map.of());
+            try (Server server = new Server("soak-" + run, Map.of(),
+                    nativeMemory ? List.of("-XX:NativeMemoryTracking=summary") : List.of());
                     Connection db = DriverManager.getConnection(jdbcUrl)) {
                 List<Client> clients = startClients(1, "soak-" + run);
                 Client client = clients.get(0);
@@ -924,6 +928,11 @@ public final class Driver {
                         Path histogram = minute == Math.min(5, minutes) || minute == minutes
                                 ? out.resolve("histogram-soak-" + run + "-minute" + minute + ".txt") : null;
                         long heap = server.liveHeapBytes(histogram) / 1024;
+                        if (nativeMemory && minute == Math.min(5, minutes)) {
+                            server.jcmd("VM.native_memory", "baseline");
+                        } else if (nativeMemory && minute == minutes) {
+                            Files.writeString(out.resolve("native-memory-soak-" + run + ".txt"), server.jcmd("VM.native_memory", "summary.diff"));
+                        }
                         long rss = Proc.rssKib(server.pid()), threads = Proc.threads(server.pid()), files = Proc.openFiles(server.pid());
                         long[] t = totals(clients);
                         readings.add(new long[] {minute, heap, rss, threads, files});
