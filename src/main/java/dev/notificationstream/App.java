@@ -57,7 +57,8 @@ public final class App implements ServletContextListener {
             feed.start();
             heartbeats = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-heartbeat").factory());
             int every = config.heartbeatSeconds();
-            heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), every, every, TimeUnit.SECONDS);
+            // Each second a share of the streams, so that each gets one heartbeat per interval.
+            heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
         }
         Routes.register(event.getServletContext(), config, database.dataSource(), store, hub, feed, format, metrics);
         LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()

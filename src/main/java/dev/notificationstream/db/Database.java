@@ -105,7 +105,9 @@ public final class Database implements AutoCloseable {
     /**
      * A connection outside the pool, for the ChangeFeed. pgjdbc's blocked wait for notifications
      * does not notice a network that went silent, so reads time out and TCP keepalive is on; the
-     * feed's periodic fetch is the probe that makes the timeout fire.
+     * feed's periodic fetch is the probe that makes the timeout fire. Its sockets make the wait for
+     * notifications return with what has arrived ({@link PromptListenSocketFactory}); a
+     * {@code socketFactory} in the URL still wins.
      */
     public static Connection openDedicated(String url, int socketTimeoutSeconds) throws SQLException {
         JdbcUrl jdbc = JdbcUrl.of(url);
@@ -115,6 +117,7 @@ public final class Database implements AutoCloseable {
         properties.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
         properties.setProperty("connectTimeout", "10");
         properties.setProperty("prepareThreshold", CUSTOM_PLANS);
+        properties.setProperty("socketFactory", PromptListenSocketFactory.class.getName());
         return new org.postgresql.Driver().connect(jdbc.url(), properties);
     }
 

@@ -93,16 +93,17 @@ public final class ChangeFeed {
                 connected = true;
                 failures = 0;
                 while (running) {
-                    // Returns early on a wake-up; the read after a timeout is the safety net and the probe
-                    // that makes a silently dead network fail through the read timeout. While rows keep
-                    // coming, read again at once instead: pgjdbc's wait goes on reading notifications for
-                    // as long as they arrive less than 1 ms apart, so under a steady stream of small commits
-                    // it would not return (a cliff at ~1,000 rows/s, docs/benchmarks.md, scenario 3).
-                    // Notifications that arrive meanwhile are collected with the query results and
-                    // drained by the next wait.
+                    // Returns on a wake-up, and at once with the ones that came during the last read
+                    // (the socket makes it return with what has arrived: PromptListenSocketFactory).
+                    // The read after a timeout is the safety net and the probe that makes a silently
+                    // dead network fail through the read timeout. While rows keep coming, pause
+                    // instead, so a few commits gather into one read, and drop the wake-ups that came
+                    // meanwhile: the next read covers them, and pgjdbc would keep them in memory.
                     if (!lastReadHadRows) {
                         notifications.getNotifications(safetyMillis);
-                    } else if (!sleep(BUSY_PAUSE_MILLIS)) {
+                    } else if (sleep(BUSY_PAUSE_MILLIS)) {
+                        notifications.getNotifications();
+                    } else {
                         break; // stopping
                     }
                     cursor = catchUp(connection, cursor);

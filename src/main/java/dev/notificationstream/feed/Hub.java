@@ -30,7 +30,10 @@ public final class Hub {
     private final Metrics metrics;
     private final Map<String, Set<Subscriber>> byUser = new ConcurrentHashMap<>();
     private final Set<Subscriber> all = ConcurrentHashMap.newKeySet();
-    private final AtomicInteger nextShard = new AtomicInteger();
+    /** Numbers the subscribers: a subscriber's number picks its writer and its heartbeat second. */
+    private final AtomicInteger serials = new AtomicInteger();
+    /** Counts {@link #heartbeat} calls; only the heartbeat thread touches it. */
+    private int heartbeatSecond;
     /** The cursor of the last complete batch, or null before the first; heartbeats carry it. */
     private volatile Cursor latest;
     private volatile boolean closing;
@@ -48,8 +51,7 @@ public final class Hub {
      * {@code onEnd} runs once when the stream ends, whatever ends it.
      */
     public Subscriber subscribe(Audience audience, Consumer<StreamEnd> onEnd) {
-        int shard = Math.floorMod(nextShard.getAndIncrement(), fanOut.shards());
-        Subscriber subscriber = new Subscriber(audience, shard, queueCapacity, fanOut, metrics, (ended, reason) -> {
+        Subscriber subscriber = new Subscriber(audience, serials.getAndIncrement(), queueCapacity, fanOut, metrics, (ended, reason) -> {
             remove(ended);
             metrics.streamEnded(reason.name());
             onEnd.accept(reason);
@@ -166,13 +168,20 @@ public final class Hub {
         });
     }
 
-    /** Every live stream gets a heartbeat carrying the latest cursor, encoded once for all. */
+    /**
+     * Run once a second: this second's share of the live streams gets a heartbeat carrying the
+     * latest cursor, so each stream gets one per interval and no second writes to all of them at
+     * once (at 10,000 streams that burst held rows back by ~0.1 s, docs/benchmarks.md, scenario 3).
+     */
     public void heartbeat(int heartbeatSeconds) {
+        int second = Math.floorMod(heartbeatSecond++, heartbeatSeconds);
         byte[] heartbeat = encoder.heartbeat(latest);
         // A client that took nothing for two heartbeats is not reading: let it catch up later.
         long stalledAfter = TimeUnit.SECONDS.toNanos(2L * heartbeatSeconds);
         for (Subscriber subscriber : all) {
-            subscriber.tick(heartbeat, stalledAfter);
+            if (Math.floorMod(subscriber.serial, heartbeatSeconds) == second) {
+                subscriber.tick(heartbeat, stalledAfter);
+            }
         }
     }
 

@@ -24,6 +24,8 @@ public final class Subscriber {
 
     final String user;
     private final Audience audience;
+    /** This subscriber's number in its hub. */
+    final int serial;
     final int shard;
     private final int capacity;
     private final FanOut fanOut;
@@ -40,10 +42,11 @@ public final class Subscriber {
     private long blockedSinceNanos;
     private StreamEnd ended;
 
-    Subscriber(Audience audience, int shard, int capacity, FanOut fanOut, Metrics metrics, BiConsumer<Subscriber, StreamEnd> onEnd) {
+    Subscriber(Audience audience, int serial, int capacity, FanOut fanOut, Metrics metrics, BiConsumer<Subscriber, StreamEnd> onEnd) {
         this.audience = audience;
         this.user = audience.user();
-        this.shard = shard;
+        this.serial = serial;
+        this.shard = Math.floorMod(serial, fanOut.shards());
         this.capacity = capacity;
         this.fanOut = fanOut;
         this.metrics = metrics;

@@ -45,6 +45,7 @@ public final class SseClient implements AutoCloseable {
     private final LinkedBlockingQueue<Event> events = new LinkedBlockingQueue<>();
     private volatile String lastEventId;
     private volatile int keepAlives;
+    private volatile int comments;
     private volatile int retries;
 
     private SseClient(HttpClient http, HttpResponse<InputStream> response) {
@@ -114,6 +115,7 @@ public final class SseClient implements AutoCloseable {
                     data = null;
                 } else if (line.startsWith(":")) {
                     keepAlives++;
+                    comments++;
                 } else if (line.startsWith("retry:")) {
                     retries++;
                 } else if (line.startsWith("event:")) {
@@ -190,6 +192,11 @@ public final class SseClient implements AutoCloseable {
     }
 
     /** Comments and cursor frames: what a quiet stream receives. */
+    /** Comment lines: one per heartbeat. */
+    public int comments() {
+        return comments;
+    }
+
     public int keepAlives() {
         return keepAlives;
     }
