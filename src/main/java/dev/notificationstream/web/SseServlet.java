@@ -13,20 +13,24 @@ import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Snapshot;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * {@code GET /events}: the user's notifications as Server-Sent Events. The stream subscribes
- * first, then replays from the client's cursor (blocking writes on this request's virtual thread,
- * page by page, at the client's pace), then goes live; live pages skip the rows the replay sent, so
- * the hand-over loses nothing and repeats nothing.
+ * first, then replays from the client's cursor (blocking writes, page by page, at the client's
+ * pace), then goes live; live pages skip the rows the replay sent, so the hand-over loses nothing
+ * and repeats nothing. Over HTTP/1.1 the servlet hands the connection over to a
+ * {@link SocketStream}, which replays and holds the stream with nothing of the request kept; other
+ * streams (HTTP/2) replay here and stay async requests ({@link SseStream}).
  */
 final class SseServlet extends HttpServlet {
 
@@ -122,6 +126,11 @@ final class SseServlet extends HttpServlet {
         response.setContentType("text/event-stream;charset=UTF-8");
         response.setHeader("Cache-Control", "no-cache, no-store"); // no cache, even for old browsers and proxies
         response.setHeader("X-Accel-Buffering", "no"); // nginx: do not buffer this response
+        if ("HTTP/1.1".equals(request.getProtocol()) && "GET".equals(request.getMethod())) {
+            handOver(request, response, subscriber, replay);
+            return;
+        }
+        // HTTP/2 (its connection carries other streams), HTTP/1.0 and HEAD: an async request.
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // Tomcat's default is 30 s; a stream lives until someone ends it
         ServletOutputStream out = response.getOutputStream();
@@ -132,6 +141,32 @@ final class SseServlet extends HttpServlet {
             out.setWriteListener(stream); // from here on the fan-out writes, non-blocking
         } else {
             stream.close(); // it ended during the replay: the client resumes from what it got
+        }
+    }
+
+    /**
+     * Keeps only the connection: once this servlet returns, Tomcat sends the 200, recycles the
+     * request's processor, request and response, and gives the socket to a {@link SocketStream}.
+     */
+    private void handOver(HttpServletRequest request, HttpServletResponse response, Subscriber subscriber, Replay replay)
+            throws IOException {
+        // No chunking: the body is the event stream until the connection closes.
+        response.setHeader("Connection", "close");
+        SocketStream stream;
+        try {
+            stream = request.upgrade(SocketStream.class);
+        } catch (ServletException | RuntimeException failed) {
+            subscriber.end(StreamEnd.ERROR);
+            throw new IOException("could not hand the stream's connection over", failed);
+        }
+        stream.start(subscriber, replay, TimeUnit.SECONDS.toMillis(2L * config.heartbeatSeconds()));
+        response.setStatus(200); // upgrade() set 101
+        try {
+            // Commit the 200 now: a response still uncommitted when the servlet returns gets
+            // "Content-Length: 0" (Tomcat's OutputBuffer.close), and the client would read no body.
+            response.flushBuffer();
+        } catch (IOException gone) {
+            subscriber.end(StreamEnd.CLIENT_GONE); // Tomcat closes the connection: no SocketStream.init
         }
     }
 
