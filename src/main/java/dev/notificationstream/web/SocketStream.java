@@ -11,6 +11,7 @@ import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.coyote.http11.upgrade.InternalHttpUpgradeHandler;
 import org.apache.tomcat.util.net.AbstractEndpoint.Handler.SocketState;
+import org.apache.tomcat.util.net.ApplicationBufferHandler;
 import org.apache.tomcat.util.net.SSLSupport;
 import org.apache.tomcat.util.net.SocketEvent;
 import org.apache.tomcat.util.net.SocketWrapperBase;
@@ -52,6 +53,10 @@ public final class SocketStream implements InternalHttpUpgradeHandler, Sink {
     @Override
     public void setSocketWrapper(SocketWrapperBase<?> wrapper) {
         this.socket = wrapper;
+        // The request's input buffer registered itself with the connection (for TLS reads into it):
+        // left there, it would keep the recycled processor, and all it holds, reachable from this
+        // connection. Our reads go through the socket's own buffer.
+        wrapper.setAppReadBufHandler(ApplicationBufferHandler.EMPTY);
     }
 
     @Override

@@ -10,10 +10,18 @@ import dev.notificationstream.support.RawStream;
 import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
 import java.io.OutputStream;
+import java.lang.reflect.Method;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import org.apache.catalina.Engine;
+import org.apache.coyote.AbstractProtocol;
+import org.apache.coyote.http11.upgrade.UpgradeProcessorInternal;
+import org.apache.tomcat.util.net.AbstractEndpoint;
+import org.apache.tomcat.util.net.ApplicationBufferHandler;
+import org.apache.tomcat.util.net.NioChannel;
+import org.apache.tomcat.util.net.SocketWrapperBase;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -62,6 +70,34 @@ class SocketStreamTest {
             server.execute("INSERT INTO notifications (recipient, title) VALUES ('alice', 'over the raw socket')");
             String frame = alice.readUntil("\n\n", live, WAIT).substring(live);
             assertTrue(frame.matches("event: notification\ndata: \\{\"id\":[0-9]+,[^\n]*\"title\":\"over the raw socket\"[^\n]*}\nid: [^\n]+\n\n"), frame);
+        }
+    }
+
+    /**
+     * Reaches into Tomcat's internals (the endpoint's connections, the channel's read-buffer
+     * handler): a Tomcat upgrade that renames them fails this test rather than the saving going
+     * away unseen. Measured with 2,000 to 4,000 streams: 5 KiB of live heap per stream with the
+     * handler cleared, 19-24 KiB without it (the recycled processors stay reachable).
+     */
+    @Test
+    void a_handed_over_connection_keeps_nothing_of_its_request() throws Exception {
+        try (RawStream alice = new RawStream(server.tomcat().port(), "alice", "/events")) {
+            alice.awaitLive(WAIT);
+            Engine engine = (Engine) server.tomcat().context().getParent().getParent();
+            AbstractProtocol<?> protocol = (AbstractProtocol<?>) engine.getService().findConnectors()[0].getProtocolHandler();
+            Method getEndpoint = AbstractProtocol.class.getDeclaredMethod("getEndpoint");
+            getEndpoint.setAccessible(true);
+            Method readHandler = NioChannel.class.getDeclaredMethod("getAppReadBufHandler");
+            readHandler.setAccessible(true);
+            int streams = 0;
+            for (SocketWrapperBase<?> connection : ((AbstractEndpoint<?, ?>) getEndpoint.invoke(protocol)).getConnections()) {
+                if (connection.getCurrentProcessor() instanceof UpgradeProcessorInternal) {
+                    streams++;
+                    // Http11InputBuffer, the request's, would keep its recycled processor reachable.
+                    assertEquals(ApplicationBufferHandler.EMPTY, readHandler.invoke(connection.getSocket()));
+                }
+            }
+            assertEquals(1, streams);
         }
     }
 
