@@ -126,11 +126,13 @@ final class SseServlet extends HttpServlet {
         response.setContentType("text/event-stream;charset=UTF-8");
         response.setHeader("Cache-Control", "no-cache, no-store"); // no cache, even for old browsers and proxies
         response.setHeader("X-Accel-Buffering", "no"); // nginx: do not buffer this response
-        if ("HTTP/1.1".equals(request.getProtocol()) && "GET".equals(request.getMethod())) {
+        // Tomcat keeps statistics per upgrade protocol, for good, named after the request's Upgrade
+        // header when it has one: a client could add names without end.
+        if ("HTTP/1.1".equals(request.getProtocol()) && "GET".equals(request.getMethod()) && request.getHeader("Upgrade") == null) {
             handOver(request, response, subscriber, replay);
             return;
         }
-        // HTTP/2 (its connection carries other streams), HTTP/1.0 and HEAD: an async request.
+        // HTTP/2 (its connection carries other streams), HTTP/1.0, HEAD, an Upgrade header: an async request.
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // Tomcat's default is 30 s; a stream lives until someone ends it
         ServletOutputStream out = response.getOutputStream();

@@ -27,11 +27,16 @@ public final class RawStream implements AutoCloseable {
 
     /** Sends {@code GET path HTTP/1.1} as {@code user} and reads the response's status line and headers. */
     public RawStream(int port, String user, String path) throws IOException {
+        this(port, user, path, "");
+    }
+
+    /** As above, with {@code extraHeaders} (each line ending in CRLF) added to the request. */
+    public RawStream(int port, String user, String path, String extraHeaders) throws IOException {
         socket = new Socket();
         socket.connect(new InetSocketAddress("127.0.0.1", port));
         socket.setSoTimeout(10_000);
         socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
-                + "Authorization: " + SseClient.basic(user) + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                + "Authorization: " + SseClient.basic(user) + "\r\n" + extraHeaders + "\r\n").getBytes(StandardCharsets.US_ASCII));
         in = socket.getInputStream();
         ByteArrayOutputStream head = new ByteArrayOutputStream();
         int tail = 0;

@@ -124,6 +124,16 @@ class SocketStreamTest {
     }
 
     @Test
+    void a_stream_request_with_an_upgrade_header_stays_an_async_request() throws Exception {
+        // Tomcat would keep a statistics entry for each protocol name a client put there.
+        try (RawStream bob = new RawStream(server.tomcat().port(), "bob", "/events", "Upgrade: made-up-1\r\nConnection: Upgrade\r\n")) {
+            assertTrue(bob.statusLine.startsWith("HTTP/1.1 200"), bob.statusLine);
+            assertEquals("chunked", bob.headers.get("transfer-encoding"));
+            assertTrue(bob.readUntil(": connected", WAIT).contains("retry: 3000\n: connected"));
+        }
+    }
+
+    @Test
     void bytes_a_client_sends_after_its_request_are_read_and_ignored() throws Exception {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", server.tomcat().port()));
