@@ -12,7 +12,9 @@ import org.apache.tomcat.util.net.SocketEvent;
 
 /**
  * Tomcat's NIO HTTP/1.1 connector with smaller servlet-layer buffers, which no connector attribute
- * sizes and which a held SSE connection keeps for as long as it lives (docs/benchmarks.md):
+ * sizes: every request in flight has them, Tomcat pools them for reuse, and an async stream (HTTP/2
+ * on this connector, HTTP/1.0) keeps them for as long as it lives (docs/benchmarks.md; an HTTP/1.1
+ * stream hands its connection over and keeps none). The buffers:
  * <ul>
  * <li>the response buffer: {@code getDesiredBufferSize()} bytes and as many chars, 8 KiB + 16 KiB
  * by default. An SSE event is ~300 bytes and is flushed at once, so 1 KiB loses nothing, and

@@ -11,27 +11,30 @@ import dev.notificationstream.feed.Subscriber;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
+import dev.notificationstream.model.Snapshot;
 import jakarta.servlet.AsyncContext;
+import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
-import java.util.List;
+import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * {@code GET /events}: the user's notifications as Server-Sent Events. The stream subscribes
- * first, then replays from the client's cursor (blocking writes on this request's virtual thread,
- * page by page, at the client's pace), then goes live; live pages skip the rows the replay sent, so
- * the hand-over loses nothing and repeats nothing.
+ * first, then replays from the client's cursor (blocking writes, page by page, at the client's
+ * pace), then goes live; live pages skip the rows the replay sent, so the hand-over loses nothing
+ * and repeats nothing. Over HTTP/1.1 the servlet hands the connection over to a
+ * {@link SocketStream}, which replays and holds the stream with nothing of the request kept; other
+ * streams (HTTP/2) replay here and stay async requests ({@link SseStream}).
  */
 final class SseServlet extends HttpServlet {
 
     private static final Logger LOG = Logger.getLogger(SseServlet.class.getName());
-    static final int REPLAY_PAGE = 500;
 
     private final Config config;
     private final NotificationStore store;
@@ -98,7 +101,7 @@ final class SseServlet extends HttpServlet {
                 LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
             });
             try {
-                page = cursor == null ? store.latest(audience, lastN) : store.after(audience, cursor, REPLAY_PAGE);
+                page = cursor == null ? store.latest(audience, lastN) : store.after(audience, cursor, Replay.PAGE);
             } catch (UnaskedRoleException newRole) {
                 subscriber.end(StreamEnd.AUDIENCE_CHANGED);
                 if (attempt == 3) { // three new roles in a row: let the client come back
@@ -119,38 +122,53 @@ final class SseServlet extends HttpServlet {
 
         metrics.streamOpened(cursor != null);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
-        AsyncContext async = request.startAsync();
-        async.setTimeout(0); // Tomcat's default is 30 s; a stream lives until someone ends it
+        Replay replay = new Replay(store, format, config.retryMs(), audience, page, subscriber);
         response.setContentType("text/event-stream;charset=UTF-8");
         response.setHeader("Cache-Control", "no-cache, no-store"); // no cache, even for old browsers and proxies
         response.setHeader("X-Accel-Buffering", "no"); // nginx: do not buffer this response
+        // Tomcat keeps statistics per upgrade protocol, for good, named after the request's Upgrade
+        // header when it has one: a client could add names without end.
+        if ("HTTP/1.1".equals(request.getProtocol()) && "GET".equals(request.getMethod()) && request.getHeader("Upgrade") == null) {
+            handOver(request, response, subscriber, replay);
+            return;
+        }
+        // HTTP/2 (its connection carries other streams), HTTP/1.0, HEAD, an Upgrade header: an async request.
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0); // Tomcat's default is 30 s; a stream lives until someone ends it
         ServletOutputStream out = response.getOutputStream();
         SseStream stream = new SseStream(async, out, subscriber, format, config.retryMs());
         async.addListener(stream);
-        try {
-            out.write(format.hello(config.retryMs()));
-            // Marks made while the client was away, for rows it may already show (read with the first page).
-            List<Long> reads = page.reads();
-            page = replay(audience, page, out, subscriber);
-            if (!reads.isEmpty()) {
-                out.write(format.readFrame(reads));
-            }
-            out.flush();
-        } catch (UnaskedRoleException newRole) {
-            // A later replay page met a new role; nothing of that page went out: resume from the last.
-            subscriber.end(StreamEnd.AUDIENCE_CHANGED);
-            stream.close();
-            return;
-        } catch (IOException | SQLException | RuntimeException interrupted) {
-            LOG.fine(() -> "replay ended user=" + user + " reason=" + interrupted);
-            subscriber.end(StreamEnd.CLIENT_GONE);
-            stream.close();
-            return;
-        }
-        if (subscriber.goLive(stream, page.next().base())) {
+        Snapshot replayed = replay.writeTo(out);
+        if (replayed != null && subscriber.goLive(stream, replayed)) {
             out.setWriteListener(stream); // from here on the fan-out writes, non-blocking
         } else {
-            stream.close(); // its queue overflowed during the replay: it resumes from the replay's end
+            stream.close(); // it ended during the replay: the client resumes from what it got
+        }
+    }
+
+    /**
+     * Keeps only the connection: once this servlet returns, Tomcat sends the 200, recycles the
+     * request's processor, request and response, and gives the socket to a {@link SocketStream}.
+     */
+    private void handOver(HttpServletRequest request, HttpServletResponse response, Subscriber subscriber, Replay replay)
+            throws IOException {
+        // No chunking: the body is the event stream until the connection closes.
+        response.setHeader("Connection", "close");
+        SocketStream stream;
+        try {
+            stream = request.upgrade(SocketStream.class);
+        } catch (ServletException | RuntimeException failed) {
+            subscriber.end(StreamEnd.ERROR);
+            throw new IOException("could not hand the stream's connection over", failed);
+        }
+        stream.start(subscriber, replay, TimeUnit.SECONDS.toMillis(2L * config.heartbeatSeconds()));
+        response.setStatus(200); // upgrade() set 101
+        try {
+            // Commit the 200 now: a response still uncommitted when the servlet returns gets
+            // "Content-Length: 0" (Tomcat's OutputBuffer.close), and the client would read no body.
+            response.flushBuffer();
+        } catch (IOException gone) {
+            subscriber.end(StreamEnd.CLIENT_GONE); // Tomcat closes the connection: no SocketStream.init
         }
     }
 
@@ -165,26 +183,5 @@ final class SseServlet extends HttpServlet {
             case ADDRESS -> Json.refuse(response, 429, 30, "too_many_streams",
                     "at most " + limits.perAddress() + " open streams per address");
         }
-    }
-
-    /** Writes every page from the first to "now"; returns the last page read. */
-    private Page replay(Audience audience, Page page, ServletOutputStream out, Subscriber subscriber)
-            throws IOException, SQLException {
-        while (true) {
-            if (!page.rows().isEmpty()) {
-                out.write(format.encode(page).all());
-                out.flush();
-            }
-            if (!page.more() || subscriber.isEnded()) {
-                break;
-            }
-            page = store.after(audience, page.next(), REPLAY_PAGE);
-        }
-        if (page.rows().isEmpty()) {
-            // The last page's cursor went out with no event: send it alone, so the client has a
-            // resume point from the first second.
-            out.write(format.cursorFrame(page.next()));
-        }
-        return page;
     }
 }

@@ -13,9 +13,11 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
- * One SSE connection in the container's async machinery: no thread is held while it idles. Output
- * is non-blocking: the fan-out writes while {@code isReady()}, and the container's
- * {@code onWritePossible} wakes the subscriber when a full socket drains.
+ * One SSE stream in the container's async machinery: an HTTP/2 stream (or HTTP/1.0), which cannot
+ * hand its connection over as an HTTP/1.1 one does ({@link SocketStream}). No thread is held while
+ * it idles; the request and its buffers are, for the stream's life. Output is non-blocking: the
+ * fan-out writes while {@code isReady()}, and the container's {@code onWritePossible} wakes the
+ * subscriber when a full socket drains.
  */
 final class SseStream implements Sink, WriteListener, AsyncListener {
 

@@ -16,6 +16,7 @@ import org.apache.catalina.realm.MemoryRealm;
 import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.Tomcat;
 import org.apache.catalina.valves.JsonErrorReportValve;
+import org.apache.coyote.http2.Http2Protocol;
 import org.apache.naming.factory.ResourceLinkFactory;
 import org.apache.tomcat.util.descriptor.web.ContextEnvironment;
 import org.apache.tomcat.util.scan.StandardJarScanner;
@@ -85,6 +86,8 @@ public final class EmbeddedTomcat implements AutoCloseable {
         });
         connector.setProperty("address", "127.0.0.1");
         connector.setProperty("connectionTimeout", "20000"); // as tomcat-conf/server.xml: a request must arrive within 20 s
+        // h2c: HTTP/2 without TLS, so tests reach the HTTP/2 stream path (a client must ask for it).
+        connector.addUpgradeProtocol(new Http2Protocol());
         tomcat.setConnector(connector);
         tomcat.enableNaming();
         tomcat.setAddDefaultWebXmlToWebapp(false); // no JSP here: add only the default servlet below

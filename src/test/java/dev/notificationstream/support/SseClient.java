@@ -58,7 +58,12 @@ public final class SseClient implements AutoCloseable {
 
     /** Opens {@code base + path} as {@code user} (password: the demo one), with Last-Event-ID if given. */
     public static SseClient open(String base, String path, String user, String lastEventId) throws Exception {
-        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        return open(HttpClient.Version.HTTP_1_1, base, path, user, lastEventId);
+    }
+
+    /** As above over {@code version}: HTTP_2 on an http:// URL upgrades the connection to h2c. */
+    public static SseClient open(HttpClient.Version version, String base, String path, String user, String lastEventId) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(version).build();
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream");
         if (user != null) {
             request.header("Authorization", basic(user));

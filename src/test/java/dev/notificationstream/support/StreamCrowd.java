@@ -16,12 +16,15 @@ import java.util.concurrent.atomic.AtomicInteger;
 /**
  * Many SSE clients on one selector thread, each behaving as a browser's EventSource: it keeps the
  * last event id, honours {@code retry:}, and reconnects with Last-Event-ID when the stream ends or
- * the server is away. Requests are HTTP/1.0, so the body is the raw event stream (no chunking).
+ * the server is away. The body is the raw event stream (no chunking) over both protocols the
+ * streams alternate: HTTP/1.1, whose connection the server hands over to a SocketStream, and
+ * HTTP/1.0, which stays an async request (as HTTP/2 does).
  */
 public final class StreamCrowd implements AutoCloseable {
 
     public final class Stream {
         final String user;
+        final String protocol;
         final Set<Long> ids = ConcurrentHashMap.newKeySet();
         final AtomicInteger duplicates = new AtomicInteger();
         volatile boolean live;
@@ -38,8 +41,9 @@ public final class StreamCrowd implements AutoCloseable {
         String eventId;
         String data;
 
-        Stream(String user) {
+        Stream(String user, String protocol) {
             this.user = user;
+            this.protocol = protocol;
         }
 
         public Set<Long> ids() {
@@ -64,7 +68,7 @@ public final class StreamCrowd implements AutoCloseable {
         this.server = new InetSocketAddress("127.0.0.1", port);
         this.selector = Selector.open();
         for (int i = 0; i < count; i++) {
-            streams.add(new Stream(users.get(i % users.size())));
+            streams.add(new Stream(users.get(i % users.size()), i % 2 == 0 ? "HTTP/1.1" : "HTTP/1.0"));
         }
         loop = Thread.ofPlatform().name("stream-crowd").daemon().start(this::run);
     }
@@ -129,7 +133,7 @@ public final class StreamCrowd implements AutoCloseable {
             stream.connects++;
             stream.channel = SocketChannel.open();
             stream.channel.configureBlocking(false);
-            String request = "GET /events HTTP/1.0\r\nHost: 127.0.0.1\r\nAuthorization: " + SseClient.basic(stream.user) + "\r\n"
+            String request = "GET /events " + stream.protocol + "\r\nHost: 127.0.0.1\r\nAuthorization: " + SseClient.basic(stream.user) + "\r\n"
                     + (stream.lastEventId == null ? "" : "Last-Event-ID: " + stream.lastEventId + "\r\n") + "\r\n";
             stream.request = ByteBuffer.wrap(request.getBytes(StandardCharsets.US_ASCII));
             stream.inBody = false;

@@ -27,8 +27,9 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 /**
  * Many SSE streams from one selector thread: a load tool that costs little next to the server it
  * measures. Connections spread over 127.0.0.2..127.0.0.101 as source addresses (one source address
- * runs out of ephemeral ports near 28,000). Each stream parses HTTP/1.1 chunked framing and SSE
- * lines; every {@code data:} line carrying {@code "t0":<epoch micros>} (set by the driver just before
+ * runs out of ephemeral ports near 28,000). Each stream parses the response's framing (chunked,
+ * or, without Transfer-Encoding, the raw event stream until the connection closes) and SSE lines;
+ * every {@code data:} line carrying {@code "t0":<epoch micros>} (set by the driver just before
  * its INSERT) records {@code receipt - t0} in microseconds.
  *
  * <p>Driven over stdin/stdout, one command per line, one answer line each:
@@ -49,7 +50,7 @@ public final class LoadClient {
     private static final int MAX_USERS = 20_000;
     private static final int MAX_CONNECTING = 256;
 
-    private enum State { HEADERS, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, DONE }
+    private enum State { HEADERS, BODY, CHUNK_SIZE, CHUNK_DATA, CHUNK_END, DONE }
 
     /** One stream: parser state only; reads share one buffer. */
     private final class Stream {
@@ -60,6 +61,7 @@ public final class LoadClient {
         int headerTail; // last 4 header bytes, to spot the blank line
         int status;
         int statusDigits = -1; // -1: before the first space of the status line
+        boolean chunked;
         long chunkLeft;
         byte[] line = new byte[128];
         int lineLength;
@@ -353,6 +355,12 @@ public final class LoadClient {
                         s.statusDigits = 0;
                     }
                     s.headerTail = (s.headerTail << 8) | (c & 0xff);
+                    if (c == '\n') {
+                        s.chunked |= isChunked(s.line, s.lineLength);
+                        s.lineLength = 0;
+                    } else if (c != '\r') {
+                        append(s, c);
+                    }
                     if (s.headerTail == 0x0d0a0d0a) {
                         connecting--;
                         if (s.status != 200) {
@@ -362,8 +370,13 @@ public final class LoadClient {
                         }
                         opened++;
                         s.live = true;
-                        s.state = State.CHUNK_SIZE;
+                        // Chunked, or (Connection: close) the body is the event stream until the server closes.
+                        s.state = s.chunked ? State.CHUNK_SIZE : State.BODY;
                     }
+                }
+                case BODY -> {
+                    body(s, b, i, n, now);
+                    i = n;
                 }
                 case CHUNK_SIZE -> {
                     byte c = b[i++];
@@ -382,18 +395,7 @@ public final class LoadClient {
                 }
                 case CHUNK_DATA -> {
                     int take = (int) Math.min(s.chunkLeft, n - i);
-                    for (int k = i; k < i + take; k++) {
-                        byte c = b[k];
-                        if (c == '\n') {
-                            line(s, now);
-                            s.lineLength = 0;
-                        } else if (s.lineLength < 4096) {
-                            if (s.lineLength == s.line.length) {
-                                s.line = Arrays.copyOf(s.line, s.line.length * 2);
-                            }
-                            s.line[s.lineLength++] = c;
-                        }
-                    }
+                    body(s, b, i, i + take, now);
                     i += take;
                     s.chunkLeft -= take;
                     if (s.chunkLeft == 0) {
@@ -410,6 +412,34 @@ public final class LoadClient {
                 }
             }
         }
+    }
+
+    /** Body bytes {@code from} to {@code to}: SSE lines, each handled at its newline. */
+    private void body(Stream s, byte[] b, int from, int to, long now) {
+        for (int k = from; k < to; k++) {
+            byte c = b[k];
+            if (c == '\n') {
+                line(s, now);
+                s.lineLength = 0;
+            } else {
+                append(s, c);
+            }
+        }
+    }
+
+    private static void append(Stream s, byte c) {
+        if (s.lineLength < 4096) {
+            if (s.lineLength == s.line.length) {
+                s.line = Arrays.copyOf(s.line, s.line.length * 2);
+            }
+            s.line[s.lineLength++] = c;
+        }
+    }
+
+    /** A {@code Transfer-Encoding} header line naming chunked (header names are case-insensitive). */
+    private static boolean isChunked(byte[] line, int length) {
+        String header = new String(line, 0, length, StandardCharsets.ISO_8859_1).toLowerCase(java.util.Locale.ROOT);
+        return header.startsWith("transfer-encoding:") && header.contains("chunked");
     }
 
     private void line(Stream s, long now) {
