@@ -18,7 +18,8 @@ import javax.imageio.ImageIO;
 /** Three-panel line charts in plain Java2D: one line per series, a solid and a dashed value per panel. */
 final class Chart {
 
-    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd), new Color(0xff7f0e)};
+    private static final Color[] COLORS = {new Color(0x1f77b4), new Color(0xd62728), new Color(0x2ca02c), new Color(0x9467bd), new Color(0xff7f0e),
+            new Color(0x17becf), new Color(0x8c564b)};
     private static final int W = 1960, H = 560, PANEL = 560, TOP = 60, PLOT_H = 400, LEFT = 80;
 
     private Chart() {}
