@@ -32,8 +32,12 @@ public final class RawStream implements AutoCloseable {
 
     /** As above, with {@code extraHeaders} (each line ending in CRLF) added to the request. */
     public RawStream(int port, String user, String path, String extraHeaders) throws IOException {
-        socket = new Socket();
-        socket.connect(new InetSocketAddress("127.0.0.1", port));
+        this(plainSocket(port), user, path, extraHeaders);
+    }
+
+    /** Over {@code socket}, connected (a TLS socket, say). */
+    public RawStream(Socket socket, String user, String path, String extraHeaders) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout(10_000);
         socket.getOutputStream().write(("GET " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
                 + "Authorization: " + SseClient.basic(user) + "\r\n" + extraHeaders + "\r\n").getBytes(StandardCharsets.US_ASCII));
@@ -56,6 +60,12 @@ public final class RawStream implements AutoCloseable {
                 headers.put(lines[i].substring(0, colon).strip().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).strip());
             }
         }
+    }
+
+    private static Socket plainSocket(int port) throws IOException {
+        Socket socket = new Socket();
+        socket.connect(new InetSocketAddress("127.0.0.1", port));
+        return socket;
     }
 
     /** Reads until the body received so far contains {@code text}; returns the whole body so far. */

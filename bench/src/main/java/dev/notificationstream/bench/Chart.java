@@ -61,9 +61,9 @@ final class Chart {
             g.fillRect(x, H - 30, 20, 4);
             g.setColor(Color.DARK_GRAY);
             g.drawString(variant, x + 26, H - 24);
-            x += 260;
+            x += 26 + g.getFontMetrics().stringWidth(variant) + 34;
         }
-        g.drawString(footer, W - 20 - g.getFontMetrics().stringWidth(footer), H - 24);
+        g.drawString(footer, W - 20 - g.getFontMetrics().stringWidth(footer), H - 6); // below the legend, which may run wide
         g.dispose();
         ImageIO.write(image, "png", png.toFile());
     }
