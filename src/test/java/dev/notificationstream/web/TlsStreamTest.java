@@ -104,7 +104,7 @@ class TlsStreamTest {
             assertEquals("close", alice.headers.get("connection"), "handed over: the body runs until the connection closes");
             assertNull(alice.headers.get("transfer-encoding"));
             alice.awaitLive(WAIT);
-            server.execute("INSERT INTO notifications (username, title) VALUES ('alice', 'over tls')");
+            server.execute("INSERT INTO notifications (recipient, title) VALUES ('alice', 'over tls')");
             assertTrue(alice.readUntil("over tls", WAIT).contains("\"title\":\"over tls\""), alice.body());
         }
     }
