@@ -1,6 +1,7 @@
 package dev.notificationstream.support;
 
 import dev.notificationstream.launch.EmbeddedTomcat;
+import io.restassured.RestAssured;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -116,6 +117,21 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         }
         tomcat = EmbeddedTomcat.start(port, settings);
         awaitReady(tomcat.url());
+    }
+
+    /** The instance's open streams, as /health/ready counts them. */
+    public int activeStreams() {
+        return RestAssured.given().when().get(url() + "/health/ready").then().extract().path("activeStreams");
+    }
+
+    /** Waits up to {@code timeout} for {@code expected} open streams; returns the last count seen. */
+    public int awaitActiveStreams(int expected, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int count;
+        while ((count = activeStreams()) != expected && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        return count;
     }
 
     public Connection sql() throws SQLException {

@@ -1,6 +1,5 @@
 package dev.notificationstream.web;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.support.SseClient;
@@ -21,10 +20,6 @@ class Http2StreamTest {
     @RegisterExtension
     static final TestServer server = TestServer.forClass();
 
-    private static int activeStreams() {
-        return given().when().get(server.url() + "/health/ready").then().extract().path("activeStreams");
-    }
-
     @Test
     void an_http2_stream_gets_its_replay_and_live_rows_and_ends_when_the_client_leaves() throws Exception {
         server.execute("INSERT INTO notifications (recipient, title) VALUES ('alice', 'before')");
@@ -36,13 +31,9 @@ class Http2StreamTest {
             alice.awaitCursor(WAIT);
             server.execute("INSERT INTO notifications (recipient, title) VALUES ('alice', 'live over h2c')");
             assertEquals("live over h2c", alice.notifications(1, WAIT).getFirst().get("title").asText());
-            assertEquals(1, activeStreams());
+            assertEquals(1, server.activeStreams());
         }
         // The async path notices a client that left when a write fails: at the next heartbeats (1 s here).
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (activeStreams() != 0 && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertEquals(0, activeStreams());
+        assertEquals(0, server.awaitActiveStreams(0, Duration.ofSeconds(10)));
     }
 }

@@ -1,6 +1,5 @@
 package dev.notificationstream.web;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.support.SseClient;
@@ -18,28 +17,16 @@ class SlowConsumerTest {
     @RegisterExtension
     static final TestServer server = TestServer.forClass("SSE_WRITER_THREADS", "1", "FEED_PAGE_SIZE", "50", "SSE_HEARTBEAT_INTERVAL", "120");
 
-    static int activeStreams() {
-        return given().when().get(server.url() + "/health/ready").then().extract().path("activeStreams");
-    }
-
-    static void awaitActiveStreams(int expected) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
-        while (activeStreams() != expected && System.nanoTime() < deadline) {
-            Thread.sleep(50);
-        }
-        assertEquals(expected, activeStreams());
-    }
-
     @Test
     void a_client_that_stops_reading_does_not_delay_the_others() throws Exception {
         try (Socket stuck = SseClient.openAndNeverRead("alice", server.tomcat().port());
                 SseClient bob = SseClient.open(server.url(), "/events", "bob", null)) {
             bob.awaitCursor(Duration.ofSeconds(10));
-            awaitActiveStreams(2);
+            assertEquals(2, server.awaitActiveStreams(2, Duration.ofSeconds(15)));
             // 1,000 broadcast rows of 8 KB: far more than the stuck client's socket buffers hold.
             server.execute("INSERT INTO notifications (title, body) SELECT 'big ' || g, repeat('x', 8000) FROM generate_series(1, 1000) g");
             assertEquals(1000, bob.notifications(1000, Duration.ofSeconds(60)).size());
-            assertEquals(2, activeStreams(), "the stuck client was still connected while bob got everything");
+            assertEquals(2, server.activeStreams(), "the stuck client was still connected while bob got everything");
         }
     }
 }

@@ -1,6 +1,5 @@
 package dev.notificationstream.web;
 
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -84,19 +83,6 @@ class TlsStreamTest {
         return new RawStream(socket, user, "/events", "");
     }
 
-    private static int activeStreams() {
-        return given().when().get(server.url() + "/health/ready").then().extract().path("activeStreams");
-    }
-
-    private static int awaitActiveStreams(int expected) throws InterruptedException {
-        long deadline = System.nanoTime() + WAIT.toNanos();
-        int count;
-        while ((count = activeStreams()) != expected && System.nanoTime() < deadline) {
-            Thread.sleep(20);
-        }
-        return count;
-    }
-
     @Test
     void a_stream_over_tls_is_handed_over_and_delivers() throws Exception {
         try (RawStream alice = openOverTls("alice")) {
@@ -113,9 +99,9 @@ class TlsStreamTest {
     void either_side_ending_a_tls_stream_closes_it() throws Exception {
         try (RawStream bob = openOverTls("bob")) {
             bob.awaitLive(WAIT);
-            assertEquals(1, awaitActiveStreams(1));
+            assertEquals(1, server.awaitActiveStreams(1, WAIT));
         }
-        assertEquals(0, awaitActiveStreams(0), "the client's close was noticed (heartbeats: every 60 s)");
+        assertEquals(0, server.awaitActiveStreams(0, WAIT), "the client's close was noticed (heartbeats: every 60 s)");
 
         try (RawStream bob = openOverTls("bob")) {
             bob.awaitLive(WAIT);
@@ -123,6 +109,6 @@ class TlsStreamTest {
             server.execute("INSERT INTO notifications (recipient_role, title) VALUES ('tls-test', 'for a new role')");
             assertTrue(bob.awaitEnd(WAIT), "the server closed the connection; got: " + bob.body());
         }
-        assertEquals(0, awaitActiveStreams(0));
+        assertEquals(0, server.awaitActiveStreams(0, WAIT));
     }
 }
