@@ -1,13 +1,13 @@
 package dev.notificationstream;
 
+import dev.notificationstream.stream.EventFormat;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
 import dev.notificationstream.metrics.Metrics;
-import dev.notificationstream.web.EventFormat;
-import dev.notificationstream.web.Routes;
+import dev.notificationstream.stream.EventFormat;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import java.sql.Driver;

@@ -1,0 +1,61 @@
+package dev.notificationstream;
+
+import dev.notificationstream.api.ErrorServlet;
+import dev.notificationstream.api.HealthServlet;
+import dev.notificationstream.api.ConfigServlet;
+import dev.notificationstream.api.ReadStateServlet;
+import dev.notificationstream.api.NotificationsServlet;
+import dev.notificationstream.stream.StreamLimits;
+import dev.notificationstream.stream.EventFormat;
+import dev.notificationstream.stream.SseServlet;
+import dev.notificationstream.http.SecurityHeadersFilter;
+import dev.notificationstream.http.CorsFilter;
+import dev.notificationstream.http.RequestGuard;
+import dev.notificationstream.http.RateLimiter;
+import dev.notificationstream.http.Origins;
+import dev.notificationstream.config.Config;
+import dev.notificationstream.db.NotificationStore;
+import dev.notificationstream.feed.ChangeFeed;
+import dev.notificationstream.feed.Hub;
+import dev.notificationstream.metrics.Metrics;
+import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
+import jakarta.servlet.DispatcherType;
+import jakarta.servlet.ServletContext;
+import jakarta.servlet.ServletRegistration;
+import java.util.EnumSet;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+
+/** Every endpoint and filter, registered by hand with its dependencies; web.xml holds only security and error pages. */
+public final class Routes {
+
+    /** How many polls a client may make at once (paging through "more") before POLL_MIN_INTERVAL applies. */
+    private static final int POLL_BURST = 10;
+
+    private Routes() {}
+
+    /** {@code hub} and {@code feed} are null when SSE is off. */
+    public static void register(ServletContext context, Config config, DataSource dataSource, NotificationStore store,
+            Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics) {
+        Origins origins = new Origins(config.corsAllowedOrigins());
+        EnumSet<DispatcherType> every = EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR, DispatcherType.ASYNC);
+        context.addFilter("security-headers", new SecurityHeadersFilter()).addMappingForUrlPatterns(every, false, "/*");
+        context.addFilter("cors", new CorsFilter(origins)).addMappingForUrlPatterns(every, false, "/*");
+
+        StreamLimits limits = new StreamLimits(config.maxStreams(), config.maxStreamsPerUser(), config.maxStreamsPerAddress());
+        ServletRegistration.Dynamic events = context.addServlet("events", new SseServlet(config, store, hub, format, limits, metrics));
+        events.setAsyncSupported(true);
+        events.addMapping("/events");
+
+        RateLimiter polls = new RateLimiter(POLL_BURST, TimeUnit.MILLISECONDS.toNanos(config.pollMinIntervalMs()));
+        RateLimiter publishes = new RateLimiter(config.publishPerMinute(), TimeUnit.MINUTES.toNanos(1) / config.publishPerMinute());
+        RequestGuard guard = new RequestGuard(config.maxRequestBytes(), origins);
+        context.addServlet("notifications", new NotificationsServlet(store, polls, publishes, guard, metrics))
+                .addMapping("/api/notifications");
+        context.addServlet("read-state", new ReadStateServlet(store, guard)).addMapping("/api/notifications/*");
+        context.addServlet("config", new ConfigServlet(config)).addMapping("/api/config");
+        context.addServlet("health", new HealthServlet(dataSource, feed, hub, limits)).addMapping("/health", "/health/*");
+        context.addServlet("metrics", new PrometheusMetricsServlet(metrics.registry())).addMapping("/metrics");
+        context.addServlet("error", new ErrorServlet()).addMapping("/error");
+    }
+}

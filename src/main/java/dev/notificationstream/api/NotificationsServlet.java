@@ -1,0 +1,210 @@
+package dev.notificationstream.api;
+
+import dev.notificationstream.http.RequestGuard;
+import dev.notificationstream.http.RateLimiter;
+import dev.notificationstream.http.Identity;
+import dev.notificationstream.http.Params;
+import dev.notificationstream.http.Json;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.notificationstream.db.CursorAheadException;
+import dev.notificationstream.db.NotificationStore;
+import dev.notificationstream.db.Page;
+import dev.notificationstream.db.UnaskedRoleException;
+import dev.notificationstream.metrics.Metrics;
+import dev.notificationstream.model.Audience;
+import dev.notificationstream.model.Cursor;
+import dev.notificationstream.model.NewNotification;
+import dev.notificationstream.model.Notification;
+import jakarta.servlet.http.HttpServlet;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+import java.io.IOException;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Set;
+import java.util.logging.Level;
+import java.util.logging.Logger;
+
+/**
+ * {@code /api/notifications}. GET polls: the same rows as the stream, as JSON, under the same
+ * cursor, so a client can move between polling and SSE, or between instances, and lose nothing.
+ * POST publishes: the same row a DBA would insert, for users in the {@code notifier} role.
+ */
+public final class NotificationsServlet extends HttpServlet {
+
+    private static final Logger LOG = Logger.getLogger(NotificationsServlet.class.getName());
+    static final String NOTIFIER_ROLE = "notifier";
+    private static final Set<String> FIELDS = Set.of("recipient", "recipientRole", "category", "title", "body", "link", "data", "expiresAt");
+
+    private final NotificationStore store;
+    private final RateLimiter polls;
+    private final RateLimiter publishes;
+    private final RequestGuard guard;
+    private final Metrics metrics;
+
+    public NotificationsServlet(NotificationStore store, RateLimiter polls, RateLimiter publishes, RequestGuard guard, Metrics metrics) {
+        this.store = store;
+        this.polls = polls;
+        this.publishes = publishes;
+        this.guard = guard;
+        this.metrics = metrics;
+    }
+
+    /**
+     * The user's rows after {@code cursor} (null: the newest). The audience asks the container about
+     * the roles the store knows; when the read meets a role added since, it asks again.
+     */
+    private Page read(HttpServletRequest request, Cursor cursor, int limit) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            Audience audience = Identity.audience(request, store.knownRoles());
+            try {
+                return cursor == null ? store.latest(audience, limit) : store.after(audience, cursor, limit);
+            } catch (UnaskedRoleException newRole) {
+                if (attempt == 3) {
+                    throw newRole;
+                }
+            }
+        }
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String user = request.getRemoteUser();
+        Page page;
+        try {
+            Params.allowOnly(request, "cursor", "limit");
+            Cursor cursor = Params.cursor(request, false);
+            int limit = Params.number(request, "limit", 100, 1, 500);
+            long wait = polls.tryAcquire(user);
+            if (wait > 0) {
+                metrics.rejected("poll_rate");
+                Json.refuse(response, 429, wait, "rate_limited", "polling too often; wait before the next poll");
+                return;
+            }
+            page = read(request, cursor, limit);
+        } catch (Params.BadRequest bad) {
+            Json.error(response, 400, bad.error, bad.getMessage());
+            return;
+        } catch (CursorAheadException foreign) {
+            Json.error(response, 400, "invalid_cursor", "cursor: " + foreign.getMessage());
+            return;
+        } catch (UnaskedRoleException newRoles) {
+            Json.refuse(response, 503, 1, "unavailable", "notifications for new roles are arriving; try again shortly");
+            return;
+        } catch (SQLException failed) {
+            LOG.log(Level.WARNING, "poll failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
+            Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+            return;
+        }
+        metrics.polled();
+        response.setContentType("application/json;charset=UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        try (JsonGenerator json = Json.MAPPER.getFactory().createGenerator(response.getOutputStream())) {
+            json.writeStartObject();
+            json.writeArrayFieldStart("notifications");
+            for (Notification notification : page.rows()) {
+                Json.write(json, notification);
+            }
+            json.writeEndArray();
+            // Marks made since the cursor, on any device: rows the client already shows may now be read.
+            json.writeArrayFieldStart("reads");
+            for (long id : page.reads()) {
+                json.writeNumber(id);
+            }
+            json.writeEndArray();
+            json.writeStringField("cursor", page.next().toString());
+            json.writeBooleanField("more", page.more());
+            json.writeEndObject();
+        }
+    }
+
+    @Override
+    protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        String user = request.getRemoteUser();
+        if (!request.isUserInRole(NOTIFIER_ROLE)) {
+            Json.error(response, 403, "forbidden", "publishing needs the '" + NOTIFIER_ROLE + "' role");
+            return;
+        }
+        NewNotification row;
+        try {
+            guard.checkJsonPost(request);
+            Params.allowOnly(request);
+            long wait = publishes.tryAcquire(user);
+            if (wait > 0) {
+                metrics.rejected("publish_rate");
+                Json.refuse(response, 429, wait, "rate_limited", "publishing too often; wait a moment");
+                return;
+            }
+            row = parse(guard.readJson(request));
+        } catch (RequestGuard.Refused refused) {
+            Json.error(response, refused.status, refused.error, refused.getMessage());
+            return;
+        } catch (Params.BadRequest bad) {
+            Json.error(response, 400, bad.error, bad.getMessage());
+            return;
+        } catch (IllegalArgumentException invalid) {
+            Json.error(response, 400, "invalid_notification", invalid.getMessage());
+            return;
+        }
+        Notification stored;
+        try {
+            stored = store.insert(row);
+        } catch (SQLException failed) {
+            if ("23514".equals(failed.getSQLState())) { // a check constraint: the message names it
+                Json.error(response, 400, "invalid_notification", "refused by the database: " + failed.getMessage());
+                return;
+            }
+            LOG.log(Level.WARNING, "publish failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
+            Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+            return;
+        }
+        metrics.published();
+        LOG.info(() -> "published id=" + stored.id() + " by=" + user + " recipient=" + stored.recipient() + " remote=" + request.getRemoteAddr());
+        response.setStatus(201);
+        response.setHeader("Location", request.getContextPath() + "/api/notifications/" + stored.id());
+        response.setContentType("application/json;charset=UTF-8");
+        response.setHeader("Cache-Control", "no-store");
+        try (JsonGenerator json = Json.MAPPER.getFactory().createGenerator(response.getOutputStream())) {
+            Json.write(json, stored);
+        }
+    }
+
+    /** The body as a notification: an object of known fields, strings where strings belong. */
+    private static NewNotification parse(JsonNode body) {
+        if (body == null || !body.isObject()) {
+            throw new IllegalArgumentException("the body must be a JSON object");
+        }
+        for (Iterator<String> names = body.fieldNames(); names.hasNext(); ) {
+            String name = names.next();
+            if (!FIELDS.contains(name)) {
+                throw new IllegalArgumentException("unknown field '" + Params.clip(name) + "'; fields are " + String.join(", ", FIELDS.stream().sorted().toList()));
+            }
+        }
+        JsonNode data = body.get("data");
+        String expiresAt = text(body, "expiresAt");
+        Instant expires;
+        try {
+            expires = expiresAt == null ? null : Instant.parse(expiresAt);
+        } catch (DateTimeParseException notATime) {
+            throw new IllegalArgumentException("expiresAt must be an ISO-8601 UTC time such as 2026-12-31T23:00:00Z");
+        }
+        return new NewNotification(text(body, "recipient"), text(body, "recipientRole"), text(body, "category"),
+                text(body, "title"), text(body, "body"), text(body, "link"),
+                data == null || data.isNull() ? null : data.toString(), expires);
+    }
+
+    private static String text(JsonNode body, String field) {
+        JsonNode value = body.get(field);
+        if (value == null || value.isNull()) {
+            return null;
+        }
+        if (!value.isTextual()) {
+            throw new IllegalArgumentException(field + " must be a string");
+        }
+        return value.asText();
+    }
+}

@@ -1,0 +1,81 @@
+package dev.notificationstream.stream;
+
+import dev.notificationstream.db.NotificationStore;
+import dev.notificationstream.db.Page;
+import dev.notificationstream.db.UnaskedRoleException;
+import dev.notificationstream.feed.StreamEnd;
+import dev.notificationstream.feed.Subscriber;
+import dev.notificationstream.model.Audience;
+import dev.notificationstream.model.Snapshot;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.sql.SQLException;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * What a stream sends before it goes live: the hello, every page from the first (read by the
+ * servlet) to "now", the read marks made while the client was away, and a cursor frame when the
+ * last page had no rows. Written with blocking writes at the client's pace, on whichever transport
+ * holds the stream.
+ */
+public final class Replay {
+
+    private static final Logger LOG = Logger.getLogger(Replay.class.getName());
+    static final int PAGE = 500;
+
+    private final NotificationStore store;
+    private final EventFormat format;
+    private final int retryMs;
+    private final Audience audience;
+    private final Page first;
+    private final Subscriber subscriber;
+
+    Replay(NotificationStore store, EventFormat format, int retryMs, Audience audience, Page first, Subscriber subscriber) {
+        this.store = store;
+        this.format = format;
+        this.retryMs = retryMs;
+        this.audience = audience;
+        this.first = first;
+        this.subscriber = subscriber;
+    }
+
+    /**
+     * Writes the replay to {@code out} and returns the snapshot it covered, for
+     * {@link Subscriber#goLive}; null when the stream ended instead (the subscriber is ended then).
+     */
+    Snapshot writeTo(OutputStream out) {
+        try {
+            out.write(format.hello(retryMs));
+            Page page = first;
+            while (true) {
+                if (!page.rows().isEmpty()) {
+                    out.write(format.encode(page).all());
+                    out.flush();
+                }
+                if (!page.more() || subscriber.isEnded()) {
+                    break;
+                }
+                page = store.after(audience, page.next(), PAGE);
+            }
+            if (page.rows().isEmpty()) {
+                // The last page's cursor went out with no event: send it alone, so the client has a
+                // resume point from the first second.
+                out.write(format.cursorFrame(page.next()));
+            }
+            // Marks made while the client was away, for rows it may already show (read with the first page).
+            if (!first.reads().isEmpty()) {
+                out.write(format.readFrame(first.reads()));
+            }
+            out.flush();
+            return page.next().base();
+        } catch (UnaskedRoleException newRole) {
+            // A later page met a new role; nothing of that page went out: resume from the last.
+            subscriber.end(StreamEnd.AUDIENCE_CHANGED);
+        } catch (IOException | SQLException | RuntimeException interrupted) {
+            LOG.fine(() -> "replay ended user=" + audience.user() + " reason=" + interrupted);
+            subscriber.end(StreamEnd.CLIENT_GONE);
+        }
+        return null;
+    }
+}
