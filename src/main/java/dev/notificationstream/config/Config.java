@@ -36,8 +36,11 @@ public record Config(
     /** Where a setting is looked up by name; null when it is not set there. */
     public interface Source extends UnaryOperator<String> {}
 
+    /** Where every setting is looked up at start-up: JNDI, then system property, then environment. */
+    public static final Source DEPLOYMENT = Config::lookup;
+
     public static Config load() {
-        return from(Config::lookup);
+        return from(DEPLOYMENT);
     }
 
     public static Config from(Source source) {
@@ -82,7 +85,8 @@ public record Config(
         return property != null ? property : System.getenv(name);
     }
 
-    private record Reader(Source source) {
+    /** Reads typed settings from a source; the settings of one concern (config/*) each have their own record that uses it. */
+    record Reader(Source source) {
         String text(String name, String fallback) {
             String value = source.apply(name);
             return value == null || value.isBlank() ? fallback : value.strip();
