@@ -2,6 +2,7 @@ package dev.notificationstream.api;
 
 import dev.notificationstream.http.RequestGuard;
 import dev.notificationstream.http.RateLimiter;
+import dev.notificationstream.http.Failures;
 import dev.notificationstream.http.Identity;
 import dev.notificationstream.http.Params;
 import dev.notificationstream.http.Json;
@@ -10,7 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.notificationstream.db.CursorAheadException;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
-import dev.notificationstream.db.UnaskedRoleException;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
@@ -26,7 +26,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -54,21 +53,10 @@ public final class NotificationsServlet extends HttpServlet {
         this.metrics = metrics;
     }
 
-    /**
-     * The user's rows after {@code cursor} (null: the newest). The audience asks the container about
-     * the roles the store knows; when the read meets a role added since, it asks again.
-     */
+    /** The user's rows after {@code cursor} (null: the newest). */
     private Page read(HttpServletRequest request, Cursor cursor, int limit) throws SQLException {
-        for (int attempt = 1; ; attempt++) {
-            Audience audience = Identity.audience(request, store.knownRoles());
-            try {
-                return cursor == null ? store.latest(audience, limit) : store.after(audience, cursor, limit);
-            } catch (UnaskedRoleException newRole) {
-                if (attempt == 3) {
-                    throw newRole;
-                }
-            }
-        }
+        Audience audience = Identity.audience(request, store::roles);
+        return cursor == null ? store.latest(audience, limit) : store.after(audience, cursor, limit);
     }
 
     @Override
@@ -92,11 +80,8 @@ public final class NotificationsServlet extends HttpServlet {
         } catch (CursorAheadException foreign) {
             Json.error(response, 400, "invalid_cursor", "cursor: " + foreign.getMessage());
             return;
-        } catch (UnaskedRoleException newRoles) {
-            Json.refuse(response, 503, 1, "unavailable", "notifications for new roles are arriving; try again shortly");
-            return;
         } catch (SQLException failed) {
-            LOG.log(Level.WARNING, "poll failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
+            LOG.warning(() -> "poll failed user=" + user + " remote=" + request.getRemoteAddr() + " reason=" + Failures.reason(failed));
             Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
             return;
         }
@@ -158,7 +143,7 @@ public final class NotificationsServlet extends HttpServlet {
                 Json.error(response, 400, "invalid_notification", "refused by the database: " + failed.getMessage());
                 return;
             }
-            LOG.log(Level.WARNING, "publish failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
+            LOG.warning(() -> "publish failed user=" + user + " remote=" + request.getRemoteAddr() + " reason=" + Failures.reason(failed));
             Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
             return;
         }

@@ -1,6 +1,7 @@
 package dev.notificationstream.api;
 
 import dev.notificationstream.http.RequestGuard;
+import dev.notificationstream.http.Failures;
 import dev.notificationstream.http.Identity;
 import dev.notificationstream.http.Params;
 import dev.notificationstream.http.Json;
@@ -14,7 +15,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.Map;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -46,7 +46,7 @@ public final class ReadStateServlet extends HttpServlet {
         }
         try {
             Params.allowOnly(request);
-            long unread = store.unreadCount(Identity.audience(request, store.roles()));
+            long unread = store.unreadCount(Identity.audience(request, store::roles));
             Json.send(response, 200, Map.of("unread", unread));
         } catch (Params.BadRequest bad) {
             Json.error(response, 400, bad.error, bad.getMessage());
@@ -63,7 +63,7 @@ public final class ReadStateServlet extends HttpServlet {
             guard.checkOrigin(request);
             if (one.matches()) {
                 Params.allowOnly(request);
-                Audience audience = Identity.audience(request, store.roles());
+                Audience audience = Identity.audience(request, store::roles);
                 if (!store.markRead(audience, Long.parseLong(one.group(1)))) {
                     // Someone else's row looks like no row at all.
                     Json.error(response, 404, "not_found", "no such notification for you");
@@ -78,7 +78,7 @@ public final class ReadStateServlet extends HttpServlet {
                             "cursor is required: rows the client has not seen yet must stay unread");
                     return;
                 }
-                int marked = store.markAllRead(Identity.audience(request, store.roles()), upTo);
+                int marked = store.markAllRead(Identity.audience(request, store::roles), upTo);
                 Json.send(response, 200, Map.of("marked", marked));
             } else {
                 Json.error(response, 404, "not_found", "no such resource");
@@ -95,7 +95,8 @@ public final class ReadStateServlet extends HttpServlet {
     }
 
     private static void unavailable(HttpServletRequest request, HttpServletResponse response, SQLException failed) throws IOException {
-        LOG.log(Level.WARNING, "read state failed user=" + request.getRemoteUser() + " remote=" + request.getRemoteAddr(), failed);
+        LOG.warning(() -> "read state failed user=" + request.getRemoteUser() + " remote=" + request.getRemoteAddr()
+                + " reason=" + Failures.reason(failed));
         Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
     }
 }

@@ -3,11 +3,14 @@ package dev.notificationstream.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.StreamStartSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -29,11 +32,15 @@ class TomcatConfTest {
         }
 
         TreeSet<String> read = new TreeSet<>();
-        Config unset = Config.from(name -> {
+        Config.Source unset = name -> {
             read.add(name);
             return null;
-        });
-        assertEquals(read, defaults.keySet(), "the settings Config reads");
-        assertEquals(unset, Config.from(defaults::get), "context.xml's defaults are Config's");
+        };
+        // Every settings record of the application (config/*), read from nothing and from context.xml.
+        List<Function<Config.Source, Record>> records = List.of(Config::from, StreamStartSettings::from);
+        for (Function<Config.Source, Record> load : records) {
+            assertEquals(load.apply(unset), load.apply(defaults::get), "context.xml's defaults are the application's");
+        }
+        assertEquals(read, defaults.keySet(), "the settings the application reads");
     }
 }
