@@ -49,7 +49,7 @@ public final class App implements ServletContextListener {
             database.migrate();
         }
         NotificationStore store = new NotificationStore(database.dataSource());
-        warnIfRestoredFromAnotherCluster(store);
+        warnAboutStoredRows(store);
         EventFormat format = new EventFormat();
         Metrics metrics = new Metrics();
         if (config.sseEnabled()) {
@@ -67,7 +67,8 @@ public final class App implements ServletContextListener {
                 + " heartbeatSeconds=" + config.heartbeatSeconds());
     }
 
-    private static void warnIfRestoredFromAnotherCluster(NotificationStore store) {
+    /** Problems with the stored rows that only a DBA can fix, said at every start until they are fixed. */
+    private static void warnAboutStoredRows(NotificationStore store) {
         try {
             if (store.txidsAheadOfServer()) {
                 LOG.severe("notifications.txid values are ahead of this PostgreSQL server's transaction counter"
@@ -76,6 +77,15 @@ public final class App implements ServletContextListener {
             }
         } catch (SQLException e) {
             LOG.warning("could not check notifications.txid against the server: " + e.getMessage());
+        }
+        try {
+            long quarantined = store.quarantined();
+            if (quarantined > 0) {
+                LOG.warning(quarantined + " notifications broke the link or role rules when migration V3 added them and wait in"
+                        + " notifications_quarantine, delivered to no one; see db/README.md, 'Quarantined rows'");
+            }
+        } catch (SQLException e) {
+            LOG.warning("could not count notifications_quarantine: " + e.getMessage());
         }
     }
 

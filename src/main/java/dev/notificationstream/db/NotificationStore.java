@@ -330,6 +330,16 @@ public final class NotificationStore {
         }
     }
 
+    /** Rows migration V3 set aside for breaking its rules (db/README.md, "Quarantined rows"). */
+    public long quarantined() throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT count(*) FROM notifications_quarantine");
+                ResultSet result = query.executeQuery()) {
+            result.next();
+            return result.getLong(1);
+        }
+    }
+
     private record Result(Snapshot snapshot, List<Notification> rows, List<Long> marks) {}
 
     /** {@code withRead}: the query selected the user's {@code read} flag. */

@@ -86,11 +86,13 @@ public final class ChangeFeed {
                     readsSeen = cursor.base();
                 }
                 PGConnection notifications = connection.unwrap(PGConnection.class);
+                // Listening from here: said before the catch-up publishes its rows, so whoever sees a
+                // row also sees the feed connected (readiness raced the rows).
+                connected = true;
                 cursor = catchUp(connection, cursor);
                 if (failures > 0) {
                     LOG.info("change feed reconnected after " + failures + " failed attempt(s) cursor=" + cursor);
                 }
-                connected = true;
                 failures = 0;
                 while (running) {
                     // Returns on a wake-up, and at once with the ones that came during the last read
