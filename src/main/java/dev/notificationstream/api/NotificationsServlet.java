@@ -87,7 +87,7 @@ public final class NotificationsServlet extends HttpServlet {
             return;
         } catch (SQLException failed) {
             LOG.warning(() -> "poll failed user=" + user + " remote=" + request.getRemoteAddr() + " reason=" + Failures.reason(failed));
-            Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+            Json.unavailable(response);
             return;
         }
         metrics.polled();
@@ -155,7 +155,7 @@ public final class NotificationsServlet extends HttpServlet {
                 return;
             }
             LOG.warning(() -> "publish failed user=" + user + " remote=" + request.getRemoteAddr() + " reason=" + Failures.reason(failed));
-            Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+            Json.unavailable(response);
             return;
         }
         metrics.published();

@@ -97,6 +97,6 @@ public final class ReadStateServlet extends HttpServlet {
     private static void unavailable(HttpServletRequest request, HttpServletResponse response, SQLException failed) throws IOException {
         LOG.warning(() -> "read state failed user=" + request.getRemoteUser() + " remote=" + request.getRemoteAddr()
                 + " reason=" + Failures.reason(failed));
-        Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+        Json.unavailable(response);
     }
 }

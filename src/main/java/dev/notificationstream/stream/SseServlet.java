@@ -146,6 +146,7 @@ public final class SseServlet extends HttpServlet {
             return;
         }
 
+        hub.opened(subscriber);
         metrics.streamOpened(cursor != null);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
         Replay replay = new Replay(store, format, config.retryMs(), audience, page, subscriber);
@@ -179,7 +180,7 @@ public final class SseServlet extends HttpServlet {
     /** One line in the log (an outage would otherwise write a stack trace per start), a 503 to the client. */
     private static void unavailable(HttpServletResponse response, String user, String address, Exception failed) throws IOException {
         LOG.warning(() -> "stream start failed user=" + user + " remote=" + address + " reason=" + Failures.reason(failed));
-        Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+        Json.unavailable(response);
     }
 
     /**
