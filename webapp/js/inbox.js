@@ -11,6 +11,8 @@ const status = document.getElementById('status');
 const statusText = document.getElementById('status-text');
 const older = document.getElementById('older');
 const notice = document.getElementById('notice');
+const user = document.getElementById('user');
+const signOut = document.getElementById('sign-out');
 const pageTitle = document.title;
 const cards = new Map(); // id -> its card, for read marks; at most `shown` of them
 // The page draws the newest rows only: a bulk load of 100,000 would otherwise be 100,000 cards
@@ -113,13 +115,15 @@ function cardFor(notification, arrived) {
   return card;
 }
 
-/** A short message for what the page could not do (a read mark refused, the network gone). */
+/** A short message for what the page could not do (a read mark refused); shown for ms (0: until replaced). */
 let noticeTimer = 0;
-function say(text) {
+function say(text, ms = 8_000) {
   notice.textContent = text;
   notice.hidden = false;
   clearTimeout(noticeTimer);
-  noticeTimer = setTimeout(() => (notice.hidden = true), 8_000);
+  if (ms) {
+    noticeTimer = setTimeout(() => (notice.hidden = true), ms);
+  }
 }
 
 /** Only http(s) links, resolved against the page: a "javascript:" link from the database is dropped. */
@@ -280,6 +284,34 @@ function refreshTimes() {
 }
 setInterval(refreshTimes, 30_000);
 document.addEventListener('visibilitychange', () => document.hidden || refreshTimes());
+
+// Who is signed in, and a way out. HTTP BASIC has none a server can offer: the browser keeps the
+// credentials until it quits and sends them unasked. So "Sign out" stops this tab's connection,
+// asks the server to end the session (DELETE /api/session, for sign-ins it can end) and, when it
+// cannot, says how to finish.
+const session = new URL('../api/session', import.meta.url);
+fetch(session, { credentials: 'include', cache: 'no-store' })
+  .then((response) => (response.ok ? response.json() : Promise.reject(response)))
+  .then((who) => {
+    user.textContent = who.user;
+    user.title = `Signed in as ${who.user}`;
+    user.hidden = signOut.hidden = false;
+  })
+  .catch(() => {}); // the client reports a 401 as "unauthenticated"
+
+signOut.addEventListener('click', async () => {
+  window.inboxClient.close();
+  const ended = await fetch(session, { method: 'DELETE', credentials: 'include' }).then((r) => r.ok, () => false);
+  if (ended) {
+    location.reload(); // the server ended the session: the reload asks for a sign-in
+    return;
+  }
+  signOut.hidden = true;
+  markAll.disabled = true;
+  status.dataset.state = 'signed-out';
+  statusText.textContent = 'Signed out of this tab';
+  say('Your browser keeps this sign-in (HTTP BASIC) until it quits: close the browser to sign out completely.', 0);
+});
 
 // The service is where this page is: js/ sits under the application's root, whatever its context path.
 // Kept on window for the console (and the browser tests): window.inboxClient.status.

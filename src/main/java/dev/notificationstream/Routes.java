@@ -4,6 +4,7 @@ import dev.notificationstream.api.ErrorServlet;
 import dev.notificationstream.api.HealthServlet;
 import dev.notificationstream.api.ConfigServlet;
 import dev.notificationstream.api.ReadStateServlet;
+import dev.notificationstream.api.SessionServlet;
 import dev.notificationstream.api.NotificationsServlet;
 import dev.notificationstream.stream.StreamLimits;
 import dev.notificationstream.stream.EventFormat;
@@ -54,6 +55,7 @@ public final class Routes {
                 .addMapping("/api/notifications");
         context.addServlet("read-state", new ReadStateServlet(store, guard)).addMapping("/api/notifications/*");
         context.addServlet("config", new ConfigServlet(config)).addMapping("/api/config");
+        context.addServlet("session", new SessionServlet()).addMapping("/api/session");
         context.addServlet("health", new HealthServlet(dataSource, feed, hub, limits)).addMapping("/health", "/health/*");
         context.addServlet("metrics", new PrometheusMetricsServlet(metrics.registry())).addMapping("/metrics");
         context.addServlet("error", new ErrorServlet()).addMapping("/error");
