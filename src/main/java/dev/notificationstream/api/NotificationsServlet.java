@@ -58,10 +58,10 @@ public final class NotificationsServlet extends HttpServlet {
         this.metrics = metrics;
     }
 
-    /** The user's rows after {@code cursor} (null: the newest). */
-    private Page read(HttpServletRequest request, Cursor cursor, int limit) throws SQLException {
+    /** The user's rows after {@code cursor} (null: the newest, below {@code before}). */
+    private Page read(HttpServletRequest request, Cursor cursor, long before, int limit) throws SQLException {
         Audience audience = Identity.audience(request, store::roles);
-        return cursor == null ? store.latest(audience, limit) : store.after(audience, cursor, limit);
+        return cursor == null ? store.latest(audience, limit, before) : store.after(audience, cursor, limit);
     }
 
     @Override
@@ -69,16 +69,20 @@ public final class NotificationsServlet extends HttpServlet {
         String user = request.getRemoteUser();
         Page page;
         try {
-            Params.allowOnly(request, "cursor", "limit");
+            Params.allowOnly(request, "cursor", "limit", "before");
             Cursor cursor = Params.cursor(request, false);
             int limit = Params.number(request, "limit", 100, 1, 500);
+            long before = Params.number(request, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
+            if (cursor != null && before != Long.MAX_VALUE) {
+                throw new Params.BadRequest("invalid_parameter", "before lists older rows and takes no cursor");
+            }
             long wait = polls.tryAcquire(user);
             if (wait > 0) {
                 metrics.rejected("poll_rate");
                 Json.refuse(response, 429, wait, "rate_limited", "polling too often; wait before the next poll");
                 return;
             }
-            page = read(request, cursor, limit);
+            page = read(request, cursor, before, limit);
         } catch (Params.BadRequest bad) {
             Json.error(response, 400, bad.error, bad.getMessage());
             return;

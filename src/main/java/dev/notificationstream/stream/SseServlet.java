@@ -25,7 +25,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -128,10 +127,13 @@ public final class SseServlet extends HttpServlet {
             unavailable(response, user, address, failed);
             return;
         }
+        long opened = System.nanoTime();
         Subscriber subscriber = hub.subscribe(audience, reason -> {
             limits.close(user, address);
-            Level level = reason == StreamEnd.CLIENT_GONE || reason == StreamEnd.SHUTDOWN ? Level.FINE : Level.INFO;
-            LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
+            // One line per stream, when it ends: the access log has its line when it starts
+            // (over HTTP/1.1 Tomcat logs the request when the servlet hands the connection over).
+            LOG.info(() -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from
+                    + " seconds=" + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - opened));
         });
         Page page;
         try {
@@ -149,7 +151,7 @@ public final class SseServlet extends HttpServlet {
         hub.opened(subscriber);
         metrics.streamOpened(cursor != null);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
-        Replay replay = new Replay(store, format, config.retryMs(), audience, page, subscriber);
+        Replay replay = new Replay(store, format, config.retryMs(), audience, page, subscriber, metrics);
         streamHeaders(response);
         // Tomcat keeps statistics per upgrade protocol, for good, named after the request's Upgrade
         // header when it has one: a client could add names without end.

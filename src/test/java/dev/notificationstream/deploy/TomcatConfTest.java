@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
+import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.StreamStartSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -38,7 +39,8 @@ class TomcatConfTest {
             return null;
         };
         // Every settings record of the application (config/*), read from nothing and from context.xml.
-        List<Function<Config.Source, Record>> records = List.of(Config::from, DatabaseSettings::from, StreamStartSettings::from);
+        List<Function<Config.Source, Record>> records = List.of(Config::from, DatabaseSettings::from, OriginSettings::from,
+                StreamStartSettings::from);
         for (Function<Config.Source, Record> load : records) {
             assertEquals(load.apply(unset), load.apply(defaults::get), "context.xml's defaults are the application's");
         }
