@@ -16,6 +16,7 @@ import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Snapshot;
+import dev.notificationstream.tomcat.BuiltAgainst;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
@@ -46,9 +47,16 @@ public final class SseServlet extends HttpServlet {
     private final StreamLimits limits;
     private final RateLimiter starts;
     private final Metrics metrics;
+    /** Whether HTTP/1.1 streams are handed over: only on the Tomcat whose internals SocketStream uses. */
+    private final boolean handOver;
 
     public SseServlet(Config config, NotificationStore store, Hub hub, EventFormat format, StreamLimits limits,
             RateLimiter starts, Metrics metrics) {
+        String refused = handOverRefused();
+        if (refused != null) {
+            LOG.warning("HTTP/1.1 streams stay async requests, not handed over (more heap per stream, docs/scaling.md): " + refused);
+        }
+        this.handOver = refused == null;
         this.config = config;
         this.store = store;
         this.hub = hub;
@@ -155,7 +163,7 @@ public final class SseServlet extends HttpServlet {
         streamHeaders(response);
         // Tomcat keeps statistics per upgrade protocol, for good, named after the request's Upgrade
         // header when it has one: a client could add names without end.
-        if ("HTTP/1.1".equals(request.getProtocol()) && request.getHeader("Upgrade") == null) {
+        if (handOver && "HTTP/1.1".equals(request.getProtocol()) && request.getHeader("Upgrade") == null) {
             handOver(request, response, subscriber, replay);
             return;
         }
@@ -183,6 +191,20 @@ public final class SseServlet extends HttpServlet {
     private static void unavailable(HttpServletResponse response, String user, String address, Exception failed) throws IOException {
         LOG.warning(() -> "stream start failed user=" + user + " remote=" + address + " reason=" + Failures.reason(failed));
         Json.unavailable(response);
+    }
+
+    /** Null when SocketStream can hold streams on this Tomcat; else why not. */
+    private static String handOverRefused() {
+        String mismatch = BuiltAgainst.mismatch();
+        if (mismatch != null) {
+            return mismatch;
+        }
+        try {
+            Class.forName(SocketStream.class.getName(), true, SseServlet.class.getClassLoader()); // links Tomcat's internal handler types
+            return null;
+        } catch (ClassNotFoundException | LinkageError differs) {
+            return "Tomcat's internal upgrade classes differ (" + differs + ")";
+        }
     }
 
     /**
