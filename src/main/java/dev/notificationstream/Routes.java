@@ -11,6 +11,7 @@ import dev.notificationstream.stream.EventFormat;
 import dev.notificationstream.stream.SseServlet;
 import dev.notificationstream.http.SecurityHeadersFilter;
 import dev.notificationstream.http.CorsFilter;
+import dev.notificationstream.http.Methods;
 import dev.notificationstream.http.RequestGuard;
 import dev.notificationstream.http.RateLimiter;
 import dev.notificationstream.http.Origins;
@@ -59,8 +60,23 @@ public final class Routes {
         context.addServlet("read-state", new ReadStateServlet(store, guard)).addMapping("/api/notifications/*");
         context.addServlet("config", new ConfigServlet(config)).addMapping("/api/config");
         context.addServlet("session", new SessionServlet()).addMapping("/api/session");
-        context.addServlet("health", new HealthServlet(dataSource, feed, hub, limits)).addMapping("/health", "/health/*");
+        context.addServlet("health", new HealthServlet(dataSource, feed, hub)).addMapping("/health", "/health/*");
         context.addServlet("metrics", new PrometheusMetricsServlet(metrics.registry())).addMapping("/metrics");
         context.addServlet("error", new ErrorServlet()).addMapping("/error");
+
+        methods(context, "events", "GET", "HEAD");
+        methods(context, "notifications", "GET", "HEAD", "POST");
+        methods(context, "read-state", "GET", "HEAD", "POST");
+        methods(context, "config", "GET", "HEAD");
+        methods(context, "session", "GET", "HEAD");
+        methods(context, "health", "GET", "HEAD");
+        methods(context, "metrics", "GET", "HEAD");
+        methods(context, "default", "GET", "HEAD"); // the container's servlet for the static files
+    }
+
+    /** The methods a servlet takes; any other gets 405 with Allow, or 501 (http/Methods). */
+    private static void methods(ServletContext context, String servlet, String... methods) {
+        context.addFilter("methods-" + servlet, new Methods(methods))
+                .addMappingForServletNames(EnumSet.of(DispatcherType.REQUEST), true, servlet);
     }
 }

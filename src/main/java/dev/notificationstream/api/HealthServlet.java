@@ -1,6 +1,5 @@
 package dev.notificationstream.api;
 
-import dev.notificationstream.stream.StreamLimits;
 import dev.notificationstream.http.Json;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
@@ -32,18 +31,16 @@ public final class HealthServlet extends HttpServlet {
     private final DataSource dataSource;
     private final ChangeFeed feed; // null when SSE is off
     private final Hub hub;
-    private final StreamLimits limits;
     /** The database check in flight or last done. */
     private final AtomicReference<CompletableFuture<Boolean>> check = new AtomicReference<>(CompletableFuture.completedFuture(false));
 
     /** A load balancer's probe times out after a few seconds; readiness answers well before. */
     static final long CHECK_WAIT_MILLIS = 1_000;
 
-    public HealthServlet(DataSource dataSource, ChangeFeed feed, Hub hub, StreamLimits limits) {
+    public HealthServlet(DataSource dataSource, ChangeFeed feed, Hub hub) {
         this.dataSource = dataSource;
         this.feed = feed;
         this.hub = hub;
-        this.limits = limits;
     }
 
     @Override
@@ -65,10 +62,8 @@ public final class HealthServlet extends HttpServlet {
             body.put("changeFeed", delivery.name());
             body.put("changeFeedReconnects", feed.reconnects());
             body.put("msSinceLastFetch", last == null ? null : Duration.between(last, Instant.now()).toMillis());
-            body.put("activeStreams", hub.activeStreams());
-            body.put("maxStreams", limits.total());
-            body.put("maxStreamsPerUser", limits.perUser());
-            body.put("maxStreamsPerAddress", limits.perAddress());
+            // Not how many streams are open, nor the limits: this is for anyone, and they would tell
+            // an outsider how busy the service is and how to size a flood. /metrics has the count.
         }
         Json.send(response, ready ? 200 : 503, body);
     }

@@ -10,8 +10,9 @@ import java.io.IOException;
 /**
  * Cross-origin use for the origins in CORS_ALLOWED_ORIGINS only, with credentials (so the user's
  * session or BASIC login applies); any other origin gets no CORS headers and the browser refuses.
- * Preflights are answered here: web.xml leaves OPTIONS unauthenticated because browsers send them
- * without credentials.
+ * Preflights from listed origins are answered here: web.xml leaves OPTIONS unauthenticated because
+ * browsers send them without credentials. Any other OPTIONS goes on to {@link Methods}, which says
+ * what the resource allows.
  */
 public final class CorsFilter extends HttpFilter {
 
@@ -36,10 +37,6 @@ public final class CorsFilter extends HttpFilter {
                 response.setStatus(204);
                 return;
             }
-        }
-        if ("OPTIONS".equals(request.getMethod())) {
-            response.setStatus(204); // no CORS for this origin: an empty answer, not a page
-            return;
         }
         chain.doFilter(request, response);
     }

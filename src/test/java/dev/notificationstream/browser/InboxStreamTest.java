@@ -283,11 +283,8 @@ class InboxStreamTest {
         }
     }
 
-    /** What the server reports: GET /health/ready's activeStreams. */
-    static int activeStreams(TestServer server) throws Exception {
-        HttpResponse<String> response = HttpClient.newHttpClient().send(
-                HttpRequest.newBuilder(URI.create(server.url() + "/health/ready")).build(), HttpResponse.BodyHandlers.ofString());
-        return new ObjectMapper().readTree(response.body()).get("activeStreams").asInt();
+    static int activeStreams(TestServer server) {
+        return server.activeStreams();
     }
 
     static String unique(String title) {

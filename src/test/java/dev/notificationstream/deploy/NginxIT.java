@@ -6,17 +6,23 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.notificationstream.launch.TomcatDistribution;
+import dev.notificationstream.support.RawStream;
 import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestDatabase;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -38,6 +44,9 @@ class NginxIT {
     private static TomcatDistribution b;
     private static Process nginx;
     private static String proxy;
+    private static int proxyPort;
+    /** Streams per address on each instance: small, so a test can fill it. */
+    private static final int PER_ADDRESS = 3;
 
     @BeforeAll
     static void start() throws Exception {
@@ -45,7 +54,8 @@ class NginxIT {
         assumeTrue(Files.isExecutable(NGINX) || System.getenv("CI") != null, "nginx is not installed: apt-get install nginx-light");
         assertTrue(Files.isExecutable(NGINX), "needs nginx: apt-get install nginx-light (.ci/run does)");
         databaseUrl = TestDatabase.create();
-        Map<String, String> settings = Map.of("DATABASE_URL", databaseUrl, "SSE_HEARTBEAT_INTERVAL", "1", "FEED_SAFETY_INTERVAL", "2");
+        Map<String, String> settings = Map.of("DATABASE_URL", databaseUrl, "SSE_HEARTBEAT_INTERVAL", "1", "FEED_SAFETY_INTERVAL", "2",
+                "SSE_MAX_CONNECTIONS_PER_ADDRESS", Integer.toString(PER_ADDRESS));
         a = start("a", settings);
         b = start("b", settings);
 
@@ -76,6 +86,7 @@ class NginxIT {
                 "-c", dir.resolve("nginx.conf").toString())
                 .redirectErrorStream(true).redirectOutput(dir.resolve("console.log").toFile()).start();
         proxy = "http://127.0.0.1:" + port;
+        proxyPort = port;
         awaitProxy();
     }
 
@@ -200,6 +211,103 @@ class NginxIT {
                     .header("Authorization", SseClient.basic("bob")).header("Origin", proxy).header("Sec-Fetch-Site", "same-origin")
                     .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
             assertEquals(204, mark.statusCode(), mark.body());
+        }
+    }
+
+    @Test
+    void a_client_cannot_name_its_own_address_through_the_proxy() throws Exception {
+        // One address, 2 x PER_ADDRESS + 1 streams over the two instances: one must be refused,
+        // whatever X-Forwarded-For each claims (believed, each claim would be an address of its own).
+        List<RawStream> streams = new ArrayList<>();
+        try {
+            for (int i = 1; i <= 2 * PER_ADDRESS + 1; i++) {
+                streams.add(new RawStream(proxyPort, i % 2 == 0 ? "alice" : "bob", "/events", "X-Forwarded-For: 10.9.9." + i + "\r\n"));
+            }
+            long refused = streams.stream().filter(stream -> stream.statusLine.startsWith("HTTP/1.1 429")).count();
+            assertTrue(refused >= 1, "the per-address cap held: " + streams.stream().map(stream -> stream.statusLine).toList());
+        } finally {
+            for (RawStream stream : streams) {
+                stream.close();
+            }
+        }
+    }
+
+    @Test
+    void a_client_that_reaches_tomcat_past_the_proxy_cannot_name_its_own_address() throws Exception {
+        // 127.0.0.2 is no proxy of TRUSTED_PROXIES (this host's 127.0.0.1, where nginx is): its
+        // X-Forwarded-For is ignored and its streams count against its own address.
+        List<String> statuses = new ArrayList<>();
+        List<RawStream> streams = new ArrayList<>();
+        try {
+            for (int i = 1; i <= PER_ADDRESS + 1; i++) {
+                Socket socket = new Socket();
+                socket.bind(new InetSocketAddress("127.0.0.2", 0));
+                socket.connect(new InetSocketAddress("127.0.0.1", a.port()));
+                RawStream stream = new RawStream(socket, i % 2 == 0 ? "alice" : "bob", "/events", "X-Forwarded-For: 10.9.8." + i + "\r\n");
+                streams.add(stream);
+                statuses.add(stream.statusLine.substring(0, 12));
+            }
+        } finally {
+            for (RawStream stream : streams) {
+                stream.close();
+            }
+        }
+        assertEquals(List.of("HTTP/1.1 200", "HTTP/1.1 200", "HTTP/1.1 200", "HTTP/1.1 429"), statuses);
+    }
+
+    /**
+     * Slowloris: one address holds many connections, each trickling its request head. They meet
+     * nginx only (it passes a request on once its head is complete), which cuts each when
+     * client_header_timeout (10 s) has passed since it began, trickling or not, and serves
+     * everyone else meanwhile.
+     */
+    @Test
+    void a_slowloris_is_cut_by_the_proxy_and_others_are_served_meanwhile() throws Exception {
+        List<Socket> slow = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            Socket socket = new Socket("127.0.0.1", proxyPort);
+            socket.getOutputStream().write("GET /events HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII));
+            slow.add(socket);
+        }
+        Thread trickle = Thread.ofVirtual().start(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                for (Socket socket : slow) {
+                    try {
+                        socket.getOutputStream().write('x'); // one byte a second: a read timeout alone never fires
+                    } catch (IOException cut) {
+                        // nginx closed it: what this test waits for
+                    }
+                }
+                try {
+                    Thread.sleep(1_000);
+                } catch (InterruptedException done) {
+                    return;
+                }
+            }
+        });
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            for (int i = 0; i < 3; i++) {
+                assertEquals(200, http.send(HttpRequest.newBuilder(URI.create(proxy + "/health")).timeout(WAIT).build(),
+                        HttpResponse.BodyHandlers.discarding()).statusCode(), "served while 200 connections trickle");
+            }
+            int cut = 0;
+            for (Socket socket : slow) {
+                socket.setSoTimeout(30_000); // far past client_header_timeout: a read that times out means "not cut"
+                try {
+                    socket.getInputStream().readAllBytes();
+                    cut++;
+                } catch (java.net.SocketTimeoutException stillOpen) {
+                    // counted below
+                } catch (IOException reset) {
+                    cut++;
+                }
+            }
+            assertEquals(200, cut, "every trickling connection was cut by nginx");
+        } finally {
+            trickle.interrupt();
+            for (Socket socket : slow) {
+                socket.close();
+            }
         }
     }
 

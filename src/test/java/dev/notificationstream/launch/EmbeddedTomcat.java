@@ -1,6 +1,7 @@
 package dev.notificationstream.launch;
 
 import dev.notificationstream.connector.LeanHttp11NioProtocol;
+import dev.notificationstream.connector.SecureJsonErrorReportValve;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,7 +16,6 @@ import org.apache.catalina.core.StandardHost;
 import org.apache.catalina.realm.MemoryRealm;
 import org.apache.catalina.servlets.DefaultServlet;
 import org.apache.catalina.startup.Tomcat;
-import org.apache.catalina.valves.JsonErrorReportValve;
 import org.apache.coyote.http2.Http2Protocol;
 import org.apache.naming.factory.ResourceLinkFactory;
 import org.apache.tomcat.util.descriptor.web.ContextEnvironment;
@@ -94,12 +94,10 @@ public final class EmbeddedTomcat implements AutoCloseable {
 
         // Errors the container answers before the application sees the request (a request line over
         // maxHttpHeaderSize, a malformed request) in JSON too, without server details.
-        JsonErrorReportValve errors = new JsonErrorReportValve();
-        errors.setShowServerInfo(false);
-        errors.setShowReport(false); // no exception text or stack trace
+        // With the security headers, and no exception text, stack trace or server version: as server.xml.
         StandardHost host = (StandardHost) tomcat.getHost();
-        host.setErrorReportValveClass(JsonErrorReportValve.class.getName());
-        host.getPipeline().addValve(errors);
+        host.setErrorReportValveClass(SecureJsonErrorReportValve.class.getName());
+        host.getPipeline().addValve(new SecureJsonErrorReportValve());
 
         Context context = tomcat.addWebapp("", new File("webapp").getAbsolutePath());
         context.setParentClassLoader(EmbeddedTomcat.class.getClassLoader());

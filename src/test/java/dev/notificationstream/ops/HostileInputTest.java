@@ -88,6 +88,58 @@ class HostileInputTest {
     }
 
     @Test
+    void a_method_http_does_not_define_is_a_501_that_claims_no_internal_error() {
+        for (String method : new String[] {"PROPFIND", "FOO"}) {
+            alice().when().request(method, server.url() + "/api/notifications")
+                    .then().statusCode(501).contentType("application/json")
+                    .body("error", equalTo("not_implemented")).body("message", not(containsString("logged")));
+        }
+    }
+
+    @Test
+    void a_method_the_resource_does_not_take_is_a_405_naming_it_with_what_it_takes() {
+        String[][] cases = {
+            {"DELETE", "/api/notifications", "GET, HEAD, POST, OPTIONS"},
+            {"PUT", "/api/notifications/1/read", "GET, HEAD, POST, OPTIONS"},
+            {"POST", "/events", "GET, HEAD, OPTIONS"},
+            {"PATCH", "/api/config", "GET, HEAD, OPTIONS"},
+            {"PUT", "/", "GET, HEAD, OPTIONS"},
+            {"DELETE", "/index.html", "GET, HEAD, OPTIONS"},
+        };
+        for (String[] c : cases) {
+            alice().when().request(c[0], server.url() + c[1])
+                    .then().statusCode(405).header("Allow", equalTo(c[2]))
+                    .body("error", equalTo("method_not_allowed"))
+                    .body("message", equalTo("this resource does not take " + c[0] + "; it takes " + c[2]));
+        }
+        given().when().options(server.url() + "/events").then().statusCode(204).header("Allow", equalTo("GET, HEAD, OPTIONS"));
+        alice().when().get(server.url() + "/error").then().statusCode(404).body("error", equalTo("not_found"));
+    }
+
+    /** Tomcat answers these before any application sees them; they carry the headers all the same. */
+    @Test
+    void errors_the_container_makes_carry_the_security_headers() throws Exception {
+        String[] requests = {
+            "GET /api/config HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Padding: " + "x".repeat(20_000) + "\r\n\r\n",
+            "GET /api/config HTTP/1.2\r\nHost: 127.0.0.1\r\n\r\n",
+            "POST /api/notifications HTTP/1.1\r\nHost: 127.0.0.1\r\nTransfer-Encoding: xchunked\r\n\r\n",
+        };
+        for (String request : requests) {
+            try (Socket socket = new Socket("127.0.0.1", server.tomcat().port())) {
+                socket.setSoTimeout(10_000);
+                socket.getOutputStream().write(request.getBytes(StandardCharsets.US_ASCII));
+                String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.ISO_8859_1);
+                String head = answer.substring(0, Math.max(0, answer.indexOf("\r\n\r\n")));
+                assertEquals(true, head.matches("(?s)HTTP/1.1 [45]\\d\\d .*"), head);
+                for (String header : new String[] {"Content-Security-Policy: default-src 'self'", "X-Content-Type-Options: nosniff",
+                        "Referrer-Policy: no-referrer", "X-Frame-Options: DENY"}) {
+                    assertEquals(true, head.contains(header), header + " in " + head);
+                }
+            }
+        }
+    }
+
+    @Test
     void garbage_instead_of_http_is_answered_with_400_and_closed() throws Exception {
         try (Socket socket = new Socket("127.0.0.1", server.tomcat().port())) {
             socket.setSoTimeout(10_000);

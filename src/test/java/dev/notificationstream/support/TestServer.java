@@ -12,6 +12,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -120,9 +122,15 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         awaitReady(tomcat.url());
     }
 
-    /** The instance's open streams, as /health/ready counts them. */
+    /** The instance's open streams, as /metrics counts them (for the metrics role: ops). */
     public int activeStreams() {
-        return RestAssured.given().when().get(url() + "/health/ready").then().extract().path("activeStreams");
+        String metrics = RestAssured.given().header("Authorization", SseClient.basic("ops")).when().get(url() + "/metrics")
+                .then().statusCode(200).extract().asString();
+        Matcher gauge = Pattern.compile("(?m)^notification_stream_sse_connections_active ([0-9.]+)$").matcher(metrics);
+        if (!gauge.find()) {
+            throw new IllegalStateException("/metrics has no notification_stream_sse_connections_active");
+        }
+        return (int) Double.parseDouble(gauge.group(1));
     }
 
     /** Waits up to {@code timeout} for {@code expected} open streams; returns the last count seen. */
