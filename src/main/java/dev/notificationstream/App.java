@@ -1,13 +1,15 @@
 package dev.notificationstream;
 
-import dev.notificationstream.stream.EventFormat;
+import dev.notificationstream.auth.TokenAuthModule;
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.TokenSettings;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.stream.EventFormat;
+import jakarta.security.auth.message.config.AuthConfigFactory;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
 import java.sql.Driver;
@@ -34,10 +36,12 @@ public final class App implements ServletContextListener {
     private Hub hub;
     private ChangeFeed feed;
     private ScheduledExecutorService heartbeats;
+    private boolean tokenSignIn;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
         config = Config.load();
+        TokenSettings tokens = TokenSettings.from(Config.DEPLOYMENT);
         DataSource containerPool = Database.containerDataSource();
         database = containerPool != null ? Database.of(containerPool) : Database.open(config.databaseUrl(), config.poolSize());
         if (config.sseEnabled() && config.listenDatabaseUrl() == null) {
@@ -60,9 +64,15 @@ public final class App implements ServletContextListener {
             // Each second a share of the streams, so that each gets one heartbeat per interval.
             heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
         }
-        Routes.register(event.getServletContext(), config, database.dataSource(), store, hub, feed, format, metrics);
+        Routes.register(event.getServletContext(), config, tokens, database.dataSource(), store, hub, feed, format, metrics);
+        if (tokens.enabled()) {
+            // For this context only, from inside the WAR: nothing to add to Tomcat's lib or server.xml.
+            AuthConfigFactory.getFactory().registerServerAuthModule(new TokenAuthModule(tokens), event.getServletContext());
+            tokenSignIn = true;
+        }
         LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()
-                + " heartbeatSeconds=" + config.heartbeatSeconds());
+                + " heartbeatSeconds=" + config.heartbeatSeconds() + " tokenSignIn=" + tokens.enabled()
+                + (tokens.enabled() ? " hs256=" + (tokens.secret() != null) + " jwks=" + tokens.jwksUrl() + " issuer=" + tokens.issuer() : ""));
     }
 
     private static void warnIfRestoredFromAnotherCluster(NotificationStore store) {
@@ -79,6 +89,9 @@ public final class App implements ServletContextListener {
 
     @Override
     public void contextDestroyed(ServletContextEvent event) {
+        if (tokenSignIn) {
+            AuthConfigFactory.getFactory().removeServerAuthModule(event.getServletContext());
+        }
         try {
             if (feed != null) {
                 // Last rows out first, then every stream told when to come back, then the database.

@@ -4,6 +4,7 @@ import dev.notificationstream.api.ErrorServlet;
 import dev.notificationstream.api.HealthServlet;
 import dev.notificationstream.api.ConfigServlet;
 import dev.notificationstream.api.ReadStateServlet;
+import dev.notificationstream.api.SessionServlet;
 import dev.notificationstream.api.NotificationsServlet;
 import dev.notificationstream.stream.StreamLimits;
 import dev.notificationstream.stream.EventFormat;
@@ -14,6 +15,7 @@ import dev.notificationstream.http.RequestGuard;
 import dev.notificationstream.http.RateLimiter;
 import dev.notificationstream.http.Origins;
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.TokenSettings;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
@@ -35,7 +37,7 @@ public final class Routes {
     private Routes() {}
 
     /** {@code hub} and {@code feed} are null when SSE is off. */
-    public static void register(ServletContext context, Config config, DataSource dataSource, NotificationStore store,
+    public static void register(ServletContext context, Config config, TokenSettings tokens, DataSource dataSource, NotificationStore store,
             Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics) {
         Origins origins = new Origins(config.corsAllowedOrigins());
         EnumSet<DispatcherType> every = EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR, DispatcherType.ASYNC);
@@ -53,6 +55,7 @@ public final class Routes {
         context.addServlet("notifications", new NotificationsServlet(store, polls, publishes, guard, metrics))
                 .addMapping("/api/notifications");
         context.addServlet("read-state", new ReadStateServlet(store, guard)).addMapping("/api/notifications/*");
+        context.addServlet("session", new SessionServlet(tokens.cookie(), guard)).addMapping("/api/session");
         context.addServlet("config", new ConfigServlet(config)).addMapping("/api/config");
         context.addServlet("health", new HealthServlet(dataSource, feed, hub, limits)).addMapping("/health", "/health/*");
         context.addServlet("metrics", new PrometheusMetricsServlet(metrics.registry())).addMapping("/metrics");

@@ -13,6 +13,8 @@ public enum StreamEnd {
      * resumes, and the container is asked again. Happens once per new role.
      */
     AUDIENCE_CHANGED,
+    /** Its sign-in token expired (the stream was told a little before): the client comes back with a fresh one. */
+    TOKEN_EXPIRED,
     /** Something on our side failed. */
     ERROR
 }

@@ -1,5 +1,7 @@
 package dev.notificationstream.stream;
 
+import dev.notificationstream.auth.TokenAuthModule;
+import dev.notificationstream.auth.TokenPrincipal;
 import dev.notificationstream.http.Identity;
 import dev.notificationstream.http.Params;
 import dev.notificationstream.http.Json;
@@ -23,6 +25,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Level;
 import java.util.logging.Logger;
@@ -79,6 +82,12 @@ public final class SseServlet extends HttpServlet {
             return;
         }
         String from = cursor == null ? "now" : cursor.toString();
+        TokenPrincipal token = request.getUserPrincipal() instanceof TokenPrincipal signedIn ? signedIn : null;
+        if (token != null && !token.expiresAt().isAfter(Instant.now())) {
+            // Past exp but within the clock skew: fine for a poll, but a stream would end at once, and come back.
+            TokenAuthModule.refuse(response, "token_expired", null);
+            return;
+        }
         Audience audience = null;
         Subscriber subscriber = null;
         Page page = null;
@@ -103,6 +112,9 @@ public final class SseServlet extends HttpServlet {
                 Level level = reason == StreamEnd.CLIENT_GONE || reason == StreamEnd.SHUTDOWN ? Level.FINE : Level.INFO;
                 LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
             });
+            if (token != null) {
+                hub.expireAt(subscriber, token.expiresAt());
+            }
             try {
                 page = cursor == null ? store.latest(audience, lastN) : store.after(audience, cursor, Replay.PAGE);
             } catch (UnaskedRoleException newRole) {

@@ -3,6 +3,7 @@ package dev.notificationstream.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.TokenSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,11 +30,14 @@ class TomcatConfTest {
         }
 
         TreeSet<String> read = new TreeSet<>();
-        Config unset = Config.from(name -> {
+        Config.Source unset = name -> {
             read.add(name);
             return null;
-        });
-        assertEquals(read, defaults.keySet(), "the settings Config reads");
-        assertEquals(unset, Config.from(defaults::get), "context.xml's defaults are Config's");
+        };
+        Config config = Config.from(unset);
+        TokenSettings tokens = TokenSettings.from(unset);
+        assertEquals(read, defaults.keySet(), "the settings Config and TokenSettings read");
+        assertEquals(config, Config.from(defaults::get), "context.xml's defaults are Config's");
+        assertEquals(tokens, TokenSettings.from(defaults::get), "context.xml's defaults are TokenSettings'");
     }
 }
