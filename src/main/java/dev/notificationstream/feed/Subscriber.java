@@ -44,6 +44,8 @@ public final class Subscriber {
     private StreamEnd ended;
     /** What the stream waits for besides its client (its token's expiry); cancelled when it ends. */
     private Future<?> timer;
+    /** The start was answered (Hub.opened); read by the hub once the stream has ended. */
+    private boolean opened;
 
     Subscriber(Audience audience, int serial, int capacity, FanOut fanOut, Metrics metrics, BiConsumer<Subscriber, StreamEnd> onEnd) {
         this.audience = audience;
@@ -73,6 +75,26 @@ public final class Subscriber {
             this.sink = sink;
             this.replayed = replayed;
             return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** False when the stream ended first. */
+    boolean markOpened() {
+        lock.lock();
+        try {
+            opened = ended == null;
+            return opened;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean wasOpened() {
+        lock.lock();
+        try {
+            return opened;
         } finally {
             lock.unlock();
         }

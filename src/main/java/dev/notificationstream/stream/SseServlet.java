@@ -103,8 +103,8 @@ public final class SseServlet extends HttpServlet {
                 audience = Identity.audience(request, store.knownRoles());
             } catch (SQLException failed) {
                 limits.close(user, address);
-                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + address, failed);
-                Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+                LOG.warning("stream start failed user=" + user + " remote=" + address + " reason=" + failed.getMessage());
+                Json.unavailable(response);
                 return;
             }
             subscriber = hub.subscribe(audience, reason -> {
@@ -127,14 +127,20 @@ public final class SseServlet extends HttpServlet {
                 subscriber.end(StreamEnd.ERROR);
                 Json.error(response, 400, "invalid_cursor", foreign.getMessage());
                 return;
-            } catch (SQLException | RuntimeException failed) {
+            } catch (SQLException failed) {
                 subscriber.end(StreamEnd.ERROR);
-                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
-                Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+                LOG.warning("stream start failed user=" + user + " remote=" + address + " reason=" + failed.getMessage());
+                Json.unavailable(response);
+                return;
+            } catch (RuntimeException failed) {
+                subscriber.end(StreamEnd.ERROR);
+                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + address, failed);
+                Json.unavailable(response);
                 return;
             }
         }
 
+        hub.opened(subscriber);
         metrics.streamOpened(cursor != null);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
         Replay replay = new Replay(store, format, config.retryMs(), audience, page, subscriber);

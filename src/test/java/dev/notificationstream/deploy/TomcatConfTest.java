@@ -3,6 +3,7 @@ package dev.notificationstream.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.DatabaseSettings;
 import dev.notificationstream.config.TokenSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,9 +36,11 @@ class TomcatConfTest {
             return null;
         };
         Config config = Config.from(unset);
+        DatabaseSettings timeouts = DatabaseSettings.from(unset);
         TokenSettings tokens = TokenSettings.from(unset);
-        assertEquals(read, defaults.keySet(), "the settings Config and TokenSettings read");
+        assertEquals(read, defaults.keySet(), "the settings Config and the settings records read");
         assertEquals(config, Config.from(defaults::get), "context.xml's defaults are Config's");
+        assertEquals(timeouts, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
         assertEquals(tokens, TokenSettings.from(defaults::get), "context.xml's defaults are TokenSettings'");
     }
 }
