@@ -3,6 +3,7 @@ package dev.notificationstream;
 import dev.notificationstream.auth.TokenAuthModule;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
+import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.TokenSettings;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
@@ -67,7 +68,8 @@ public final class App implements ServletContextListener {
             // Each second a share of the streams, so that each gets one heartbeat per interval.
             heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
         }
-        Routes.register(event.getServletContext(), config, tokens, database.dataSource(), store, hub, feed, format, metrics);
+        Routes.register(event.getServletContext(), config, OriginSettings.from(Config.DEPLOYMENT), tokens, database.dataSource(), store,
+                hub, feed, format, metrics);
         if (tokens.enabled()) {
             // For this context only, from inside the WAR: nothing to add to Tomcat's lib or server.xml.
             AuthConfigFactory.getFactory().registerServerAuthModule(new TokenAuthModule(tokens), event.getServletContext());

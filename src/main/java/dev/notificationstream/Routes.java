@@ -15,6 +15,7 @@ import dev.notificationstream.http.RequestGuard;
 import dev.notificationstream.http.RateLimiter;
 import dev.notificationstream.http.Origins;
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.TokenSettings;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
@@ -37,9 +38,9 @@ public final class Routes {
     private Routes() {}
 
     /** {@code hub} and {@code feed} are null when SSE is off. */
-    public static void register(ServletContext context, Config config, TokenSettings tokens, DataSource dataSource, NotificationStore store,
-            Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics) {
-        Origins origins = new Origins(config.corsAllowedOrigins());
+    public static void register(ServletContext context, Config config, OriginSettings originSettings, TokenSettings tokens,
+            DataSource dataSource, NotificationStore store, Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics) {
+        Origins origins = new Origins(config.corsAllowedOrigins(), originSettings.publicOrigins());
         EnumSet<DispatcherType> every = EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR, DispatcherType.ASYNC);
         context.addFilter("security-headers", new SecurityHeadersFilter()).addMappingForUrlPatterns(every, false, "/*");
         context.addFilter("cors", new CorsFilter(origins)).addMappingForUrlPatterns(every, false, "/*");

@@ -13,10 +13,13 @@ import java.util.Set;
 import java.util.logging.Logger;
 
 /**
- * {@code POST /api/session} turns the request's Bearer token into the AUTH_TOKEN_COOKIE cookie, for
- * {@code EventSource}, which cannot send headers: {@code HttpOnly}, {@code SameSite=Lax},
- * {@code Secure} (unless on plain localhost), for this service's origin, until the token expires.
- * {@code DELETE /api/session} removes it, signed in or not (an expired cookie included).
+ * The sign-in, as the page sees it. {@code GET /api/session}: who is signed in, for the page to
+ * show. {@code POST /api/session} turns the request's Bearer token into the AUTH_TOKEN_COOKIE
+ * cookie, for {@code EventSource}, which cannot send headers: {@code HttpOnly}, {@code
+ * SameSite=Lax}, {@code Secure} (unless on plain localhost), for this service's origin, until the
+ * token expires. {@code DELETE /api/session} removes it, signed in or not (an expired cookie
+ * included). HTTP BASIC has no sign-out: the browser keeps those credentials until it quits and
+ * sends them unasked, so a server cannot sign such a user out (the page says so).
  */
 public final class SessionServlet extends HttpServlet {
 
@@ -29,6 +32,12 @@ public final class SessionServlet extends HttpServlet {
     public SessionServlet(String cookie, RequestGuard guard) {
         this.cookie = cookie;
         this.guard = guard;
+    }
+
+    @Override
+    protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        response.setHeader("Cache-Control", "no-store");
+        Json.send(response, 200, Map.of("user", request.getRemoteUser()));
     }
 
     @Override

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
+import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.TokenSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,11 +37,13 @@ class TomcatConfTest {
             return null;
         };
         Config config = Config.from(unset);
-        DatabaseSettings timeouts = DatabaseSettings.from(unset);
+        DatabaseSettings database = DatabaseSettings.from(unset);
+        OriginSettings origins = OriginSettings.from(unset);
         TokenSettings tokens = TokenSettings.from(unset);
         assertEquals(read, defaults.keySet(), "the settings Config and the settings records read");
         assertEquals(config, Config.from(defaults::get), "context.xml's defaults are Config's");
-        assertEquals(timeouts, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
+        assertEquals(database, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
+        assertEquals(origins, OriginSettings.from(defaults::get), "context.xml's defaults are OriginSettings'");
         assertEquals(tokens, TokenSettings.from(defaults::get), "context.xml's defaults are TokenSettings'");
     }
 }

@@ -29,7 +29,7 @@ public final class DevServer {
                 e.printStackTrace();
             }
         }));
-        System.out.println("notification-stream on http://localhost:" + tomcat.port() + "/ (alice / alice-password, bob / bob-password)");
+        System.out.println("notification-stream on http://localhost:" + tomcat.port() + "/ (" + Banner.signIn() + ")");
         System.out.println(DevToken.banner(tomcat.port()));
         tomcat.await();
     }
