@@ -14,6 +14,7 @@ import dev.notificationstream.stream.EventFormat;
 import jakarta.security.auth.message.config.AuthConfigFactory;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import java.io.IOException;
 import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -38,7 +39,7 @@ public final class App implements ServletContextListener {
     private Hub hub;
     private ChangeFeed feed;
     private ScheduledExecutorService heartbeats;
-    private boolean tokenSignIn;
+    private TokenAuthModule tokenSignIn; // null: the container's own login only
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -72,8 +73,8 @@ public final class App implements ServletContextListener {
                 hub, feed, format, metrics);
         if (tokens.enabled()) {
             // For this context only, from inside the WAR: nothing to add to Tomcat's lib or server.xml.
-            AuthConfigFactory.getFactory().registerServerAuthModule(new TokenAuthModule(tokens), event.getServletContext());
-            tokenSignIn = true;
+            tokenSignIn = new TokenAuthModule(tokens);
+            AuthConfigFactory.getFactory().registerServerAuthModule(tokenSignIn, event.getServletContext());
         }
         LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()
                 + " heartbeatSeconds=" + config.heartbeatSeconds() + " tokenSignIn=" + tokens.enabled()
@@ -94,8 +95,13 @@ public final class App implements ServletContextListener {
 
     @Override
     public void contextDestroyed(ServletContextEvent event) {
-        if (tokenSignIn) {
+        if (tokenSignIn != null) {
             AuthConfigFactory.getFactory().removeServerAuthModule(event.getServletContext());
+            try {
+                tokenSignIn.close();
+            } catch (IOException failed) {
+                LOG.log(Level.WARNING, "stopping the JWKS refresh failed", failed);
+            }
         }
         try {
             if (feed != null) {

@@ -18,8 +18,8 @@ import java.util.logging.Logger;
  * cookie, for {@code EventSource}, which cannot send headers: {@code HttpOnly}, {@code
  * SameSite=Lax}, {@code Secure} (unless on plain localhost), for this service's origin, until the
  * token expires. {@code DELETE /api/session} removes it, signed in or not (an expired cookie
- * included). HTTP BASIC has no sign-out: the browser keeps those credentials until it quits and
- * sends them unasked, so a server cannot sign such a user out (the page says so).
+ * included): 204. HTTP BASIC has no sign-out: the browser keeps those credentials until it quits
+ * and sends them unasked, so to a request that carries them DELETE answers 409 (the page says so).
  */
 public final class SessionServlet extends HttpServlet {
 
@@ -60,10 +60,18 @@ public final class SessionServlet extends HttpServlet {
 
     @Override
     protected void doDelete(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (allowed(request, response)) {
-            response.addCookie(cookie(request, "", 0));
-            response.setStatus(204);
+        if (!allowed(request, response)) {
+            return;
         }
+        response.addCookie(cookie(request, "", 0));
+        String authorization = request.getHeader("Authorization");
+        if (authorization != null && authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
+            // The cookie is gone, but the browser will go on sending these: say so (the inbox tells the user).
+            Json.error(response, 409, "basic_sign_in",
+                    "HTTP BASIC has no sign-out: the browser keeps these credentials until it quits");
+            return;
+        }
+        response.setStatus(204);
     }
 
     private boolean allowed(HttpServletRequest request, HttpServletResponse response) throws IOException {

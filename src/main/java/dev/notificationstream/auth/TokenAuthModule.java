@@ -35,7 +35,7 @@ import javax.security.auth.callback.UnsupportedCallbackException;
  * (RFC 6750) and a JSON body, and one log line with the reason (never the token). A bad cookie on
  * a resource that needs no sign-in (the health checks, {@code DELETE /api/session}) is ignored.
  */
-public final class TokenAuthModule implements ServerAuthModule {
+public final class TokenAuthModule implements ServerAuthModule, AutoCloseable {
 
     private static final Logger LOG = Logger.getLogger(TokenAuthModule.class.getName());
 
@@ -191,5 +191,11 @@ public final class TokenAuthModule implements ServerAuthModule {
             subject.getPrincipals().clear();
             subject.getPrivateCredentials().clear();
         }
+    }
+
+    /** Releases what the verifier holds (the JWKS source's refresh); the application calls it on undeploy. */
+    @Override
+    public void close() throws IOException {
+        verifier.close();
     }
 }

@@ -33,6 +33,8 @@ import com.nimbusds.jwt.proc.DefaultJWTClaimsVerifier;
 import com.nimbusds.jwt.proc.DefaultJWTProcessor;
 import com.nimbusds.jwt.proc.ExpiredJWTException;
 import dev.notificationstream.config.TokenSettings;
+import java.io.Closeable;
+import java.io.IOException;
 import java.security.Key;
 import java.security.PublicKey;
 import java.text.ParseException;
@@ -41,6 +43,7 @@ import java.util.Date;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.Executors;
 
 /**
  * Checks a token and says who it signs in, with nimbus-jose-jwt doing all parsing and signature
@@ -48,7 +51,7 @@ import java.util.Set;
  * so an HS256 token "signed" with a public key from the JWKS (algorithm confusion) finds no key,
  * and {@code alg: none} is refused before any key is looked at.
  */
-public final class TokenVerifier {
+public final class TokenVerifier implements AutoCloseable {
 
     /** Longer than any real token (Keycloak's with many roles are ~2 KiB), shorter than the 8 KiB header limit. */
     static final int MAX_LENGTH = 6_000;
@@ -76,16 +79,24 @@ public final class TokenVerifier {
     }
 
     private final TokenSettings settings;
+    private final JWKSource<SecurityContext> jwks;
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
 
     public TokenVerifier(TokenSettings settings) {
         this.settings = settings;
         JWSKeySelector<SecurityContext> secret = settings.secret() == null ? null
                 : new JWSVerificationKeySelector<>(JWSAlgorithm.HS256, new ImmutableSecret<>(settings.secret()));
-        JWKSource<SecurityContext> jwks = settings.jwksUrl() == null ? null
-                // Cached 5 min, refreshed early and when an unknown kid arrives (at most every 30 s),
-                // retried once, and the last keys kept for 50 min while the endpoint is down.
-                : JWKSourceBuilder.<SecurityContext>create(settings.jwksUrl()).retrying(true).build();
+        jwks = settings.jwksUrl() == null ? null
+                // Cached 5 min and refreshed 30 s before that, on a virtual thread (a platform thread
+                // of nimbus's own would outlive an undeploy); fetched again when an unknown kid
+                // arrives (at most twice per 30 s); retried once; the last keys kept for 50 min
+                // while the endpoint is down.
+                : JWKSourceBuilder.<SecurityContext>create(settings.jwksUrl())
+                        .refreshAheadCache(JWKSourceBuilder.DEFAULT_REFRESH_AHEAD_TIME, null,
+                                Executors.newThreadPerTaskExecutor(Thread.ofVirtual().name("jwks-refresh").factory()), true, null, false)
+                        .retrying(true)
+                        .outageTolerant(true)
+                        .build();
         JWSKeySelector<SecurityContext> publicKeys = jwks == null ? null : new JWSVerificationKeySelector<>(PUBLIC_KEY_ALGORITHMS, jwks);
         processor.setJWSKeySelector((header, context) -> {
             JWSAlgorithm alg = header.getAlgorithm();
@@ -239,5 +250,13 @@ public final class TokenVerifier {
             roles.removeIf(String::isEmpty);
         }
         return roles;
+    }
+
+    /** Stops the JWKS source's refreshes (on undeploy). */
+    @Override
+    public void close() throws IOException {
+        if (jwks instanceof Closeable closeable) {
+            closeable.close();
+        }
     }
 }

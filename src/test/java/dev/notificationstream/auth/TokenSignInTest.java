@@ -247,5 +247,8 @@ class TokenSignInTest {
                 .then().statusCode(400).extract().jsonPath().getString("error").equals("bearer_required");
         String removed = given().when().delete(server.url() + "/api/session").then().statusCode(204).extract().header("Set-Cookie");
         assertTrue(removed.startsWith("ns_token=;") && removed.contains("Expires=Thu, 01 Jan 1970"), removed);
+        // BASIC credentials cannot be ended by a server: DELETE says so.
+        assertEquals("basic_sign_in", given().header("Authorization", SseClient.basic("alice")).when().delete(server.url() + "/api/session")
+                .then().statusCode(409).extract().jsonPath().getString("error"));
     }
 }
