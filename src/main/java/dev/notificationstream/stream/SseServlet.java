@@ -17,6 +17,7 @@ import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Snapshot;
+import dev.notificationstream.tomcat.BuiltAgainst;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
@@ -48,8 +49,15 @@ public final class SseServlet extends HttpServlet {
     private final EventFormat format;
     private final StreamLimits limits;
     private final Metrics metrics;
+    /** Whether HTTP/1.1 streams are handed over: only on the Tomcat whose internals SocketStream uses. */
+    private final boolean handOver;
 
     public SseServlet(Config config, NotificationStore store, Hub hub, EventFormat format, StreamLimits limits, Metrics metrics) {
+        String refused = handOverRefused();
+        if (refused != null) {
+            LOG.warning("HTTP/1.1 streams stay async requests, not handed over (more heap per stream, docs/scaling.md): " + refused);
+        }
+        this.handOver = refused == null;
         this.config = config;
         this.store = store;
         this.hub = hub;
@@ -152,7 +160,7 @@ public final class SseServlet extends HttpServlet {
         response.setHeader("X-Accel-Buffering", "no"); // nginx: do not buffer this response
         // Tomcat keeps statistics per upgrade protocol, for good, named after the request's Upgrade
         // header when it has one: a client could add names without end.
-        if ("HTTP/1.1".equals(request.getProtocol()) && "GET".equals(request.getMethod()) && request.getHeader("Upgrade") == null) {
+        if (handOver && "HTTP/1.1".equals(request.getProtocol()) && "GET".equals(request.getMethod()) && request.getHeader("Upgrade") == null) {
             handOver(request, response, subscriber, replay);
             return;
         }
@@ -167,6 +175,20 @@ public final class SseServlet extends HttpServlet {
             out.setWriteListener(stream); // from here on the fan-out writes, non-blocking
         } else {
             stream.close(); // it ended during the replay: the client resumes from what it got
+        }
+    }
+
+    /** Null when SocketStream can hold streams on this Tomcat; else why not. */
+    private static String handOverRefused() {
+        String mismatch = BuiltAgainst.mismatch();
+        if (mismatch != null) {
+            return mismatch;
+        }
+        try {
+            Class.forName(SocketStream.class.getName(), true, SseServlet.class.getClassLoader()); // links Tomcat's internal handler types
+            return null;
+        } catch (ClassNotFoundException | LinkageError differs) {
+            return "Tomcat's internal upgrade classes differ (" + differs + ")";
         }
     }
 

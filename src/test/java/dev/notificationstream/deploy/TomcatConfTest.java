@@ -1,6 +1,7 @@
 package dev.notificationstream.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
@@ -20,6 +21,15 @@ class TomcatConfTest {
 
     private static final Pattern ENTRY = Pattern.compile(
             "<Environment name=\"([A-Z_]+)\"[^>]*?value=\"\\$\\{([A-Z_]+):-([^}]*)}\"", Pattern.DOTALL);
+
+    @Test
+    void the_docker_image_runs_on_the_tomcat_the_build_is_made_against() throws Exception {
+        Matcher version = Pattern.compile("<tomcat.version>([^<]+)</tomcat.version>").matcher(Files.readString(Path.of("pom.xml")));
+        assertTrue(version.find());
+        Matcher from = Pattern.compile("(?m)^FROM tomcat:(\\S+)$").matcher(Files.readString(Path.of("Dockerfile")));
+        assertTrue(from.find(), "the Dockerfile runs on the official tomcat image");
+        assertEquals(version.group(1) + "-jdk21-temurin", from.group(1), "pinned to pom.xml's tomcat.version");
+    }
 
     @Test
     void context_xml_has_an_entry_for_every_setting_with_the_applications_default() throws Exception {
