@@ -4,6 +4,7 @@ import dev.notificationstream.auth.TokenAuthModule;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
 import dev.notificationstream.config.OriginSettings;
+import dev.notificationstream.config.StreamStartSettings;
 import dev.notificationstream.config.TokenSettings;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
@@ -56,7 +57,7 @@ public final class App implements ServletContextListener {
             database.migrate();
         }
         NotificationStore store = new NotificationStore(database.dataSource());
-        warnIfRestoredFromAnotherCluster(store);
+        warnAboutStoredRows(store);
         EventFormat format = new EventFormat();
         Metrics metrics = new Metrics();
         if (config.sseEnabled()) {
@@ -70,7 +71,7 @@ public final class App implements ServletContextListener {
             heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
         }
         Routes.register(event.getServletContext(), config, OriginSettings.from(Config.DEPLOYMENT), tokens, database.dataSource(), store,
-                hub, feed, format, metrics);
+                hub, feed, format, metrics, StreamStartSettings.from(Config.DEPLOYMENT));
         if (tokens.enabled()) {
             // For this context only, from inside the WAR: nothing to add to Tomcat's lib or server.xml.
             tokenSignIn = new TokenAuthModule(tokens);
@@ -81,7 +82,8 @@ public final class App implements ServletContextListener {
                 + (tokens.enabled() ? " hs256=" + (tokens.secret() != null) + " jwks=" + tokens.jwksUrl() + " issuer=" + tokens.issuer() : ""));
     }
 
-    private static void warnIfRestoredFromAnotherCluster(NotificationStore store) {
+    /** Problems with the stored rows that only a DBA can fix, said at every start until they are fixed. */
+    private static void warnAboutStoredRows(NotificationStore store) {
         try {
             if (store.txidsAheadOfServer()) {
                 LOG.severe("notifications.txid values are ahead of this PostgreSQL server's transaction counter"
@@ -90,6 +92,15 @@ public final class App implements ServletContextListener {
             }
         } catch (SQLException e) {
             LOG.warning("could not check notifications.txid against the server: " + e.getMessage());
+        }
+        try {
+            long quarantined = store.quarantined();
+            if (quarantined > 0) {
+                LOG.warning(quarantined + " notifications broke the link or role rules when migration V3 added them and wait in"
+                        + " notifications_quarantine, delivered to no one; see db/README.md, 'Quarantined rows'");
+            }
+        } catch (SQLException e) {
+            LOG.warning("could not count notifications_quarantine: " + e.getMessage());
         }
     }
 
