@@ -6,11 +6,14 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
 import dev.notificationstream.config.OriginSettings;
+import dev.notificationstream.config.StreamStartSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -45,12 +48,12 @@ class TomcatConfTest {
             read.add(name);
             return null;
         };
-        Config config = Config.from(unset);
-        DatabaseSettings database = DatabaseSettings.from(unset);
-        OriginSettings origins = OriginSettings.from(unset);
-        assertEquals(read, defaults.keySet(), "the settings Config and the settings records read");
-        assertEquals(config, Config.from(defaults::get), "context.xml's defaults are Config's");
-        assertEquals(database, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
-        assertEquals(origins, OriginSettings.from(defaults::get), "context.xml's defaults are OriginSettings'");
+        // Every settings record of the application (config/*), read from nothing and from context.xml.
+        List<Function<Config.Source, Record>> records = List.of(Config::from, DatabaseSettings::from, OriginSettings::from,
+                StreamStartSettings::from);
+        for (Function<Config.Source, Record> load : records) {
+            assertEquals(load.apply(unset), load.apply(defaults::get), "context.xml's defaults are the application's");
+        }
+        assertEquals(read, defaults.keySet(), "the settings the application reads");
     }
 }
