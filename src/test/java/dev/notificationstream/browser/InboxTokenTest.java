@@ -75,7 +75,7 @@ class InboxTokenTest {
 
     @Test
     void get_token_renews_the_cookie_before_each_expiry_and_every_row_arrives_once_across_the_renewals() throws Exception {
-        openClient("tess", 8, false); // token-expiring 4 s before exp, a renewal within 2 s of it
+        openClient("tess", 10, false); // token-expiring 5 s before exp, a renewal within 2.5 s of it
         browser.await(WAIT, "the client live", d -> states().contains("live"));
         List<String> inserted = new ArrayList<>();
         try (Connection sql = server.sql();
