@@ -100,6 +100,23 @@ class InboxTokenTest {
     }
 
     @Test
+    void a_page_back_from_the_back_forward_cache_reconnects_at_once_and_loses_nothing() throws Exception {
+        openClient("vera", 300, false);
+        browser.await(WAIT, "the client live", d -> states().contains("live"));
+        server.execute("INSERT INTO notifications (recipient, title) VALUES ('vera', 'before the cache')");
+        browser.await(WAIT, "the first row", d -> seen().contains("before the cache"));
+        long lives = states().stream().filter("live"::equals).count();
+        // What the browser fires when it shows the page again from the back/forward cache.
+        browser.script("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))");
+        server.execute("INSERT INTO notifications (recipient, title) VALUES ('vera', 'while coming back')");
+        browser.await(WAIT, "a new stream, caught up", d -> states().stream().filter("live"::equals).count() > lives);
+        browser.await(WAIT, "the second row", d -> seen().contains("while coming back"));
+        assertEquals(List.of("before the cache", "while coming back"), seen());
+        assertEquals(1, server.awaitActiveStreams(1, WAIT), "the old stream ended, the new one is open");
+        assertFalse(states().contains("reconnecting"), "reconnected at once: " + states());
+    }
+
+    @Test
     void a_get_token_that_fails_is_reported_as_unauthenticated_never_hidden() {
         openClient("ugo", 60, true);
         browser.await(WAIT, "the client reports unauthenticated", d -> states().contains("unauthenticated"));
