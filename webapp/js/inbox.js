@@ -140,9 +140,9 @@ function safeLink(link) {
   }
   try {
     const url = new URL(link, document.baseURI);
-    const absolute = /^https?:\/\//.test(link);
+    const absoluteUrl = /^https?:\/\//.test(link); // may name any site; a path must stay on this one
     const ours = url.origin === new URL(document.baseURI).origin;
-    return (url.protocol === 'https:' || url.protocol === 'http:') && (absolute || ours) ? url.href : null;
+    return (url.protocol === 'https:' || url.protocol === 'http:') && (absoluteUrl || ours) ? url.href : null;
   } catch {
     return null;
   }
