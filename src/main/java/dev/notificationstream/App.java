@@ -1,15 +1,19 @@
 package dev.notificationstream;
 
-import dev.notificationstream.stream.EventFormat;
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.RolloutSettings;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
+import dev.notificationstream.db.SettingsStore;
 import dev.notificationstream.metrics.Metrics;
+import dev.notificationstream.rollout.Brake;
+import dev.notificationstream.rollout.Rollout;
 import dev.notificationstream.stream.EventFormat;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import java.sql.Connection;
 import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -33,7 +37,7 @@ public final class App implements ServletContextListener {
     private Database database;
     private Hub hub;
     private ChangeFeed feed;
-    private ScheduledExecutorService heartbeats;
+    private ScheduledExecutorService timers;
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
@@ -51,18 +55,37 @@ public final class App implements ServletContextListener {
         warnIfRestoredFromAnotherCluster(store);
         EventFormat format = new EventFormat();
         Metrics metrics = new Metrics();
+        metrics.maxStreams(config.maxStreams());
+        RolloutSettings rolloutSettings = RolloutSettings.from(Config.DEPLOYMENT);
+        SettingsStore settings = new SettingsStore(database.dataSource());
         if (config.sseEnabled()) {
             hub = new Hub(format, config.writerThreads(), config.queueCapacity(), metrics);
-            feed = new ChangeFeed(config.listenDatabaseUrl(), store, hub, config.feedSafetySeconds(), config.feedPageSize(), metrics);
+        }
+        Rollout rollout = new Rollout(config.sseEnabled(), rolloutSettings, format, hub, metrics);
+        Brake brake = new Brake(rolloutSettings, rollout, settings, metrics);
+        if (config.sseEnabled()) {
+            applyStoredRollout(database.dataSource(), rollout); // before the first request: the feed connects a moment later
+            feed = new ChangeFeed(config.listenDatabaseUrl(), store, hub, config.feedSafetySeconds(), config.feedPageSize(), metrics, rollout);
+            metrics.feedConnected(feed::isConnected);
             feed.start();
-            heartbeats = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-heartbeat").factory());
+            timers = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-timers").factory());
             int every = config.heartbeatSeconds();
             // Each second a share of the streams, so that each gets one heartbeat per interval.
-            heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
+            timers.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
+            timers.scheduleAtFixedRate(brake::check, 1, 1, TimeUnit.SECONDS);
         }
-        Routes.register(event.getServletContext(), config, database.dataSource(), store, hub, feed, format, metrics);
+        Routes.register(event.getServletContext(), config, database.dataSource(), store, hub, feed, format, metrics, rollout, brake,
+                rolloutSettings.clientEventsPerMinute());
         LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()
                 + " heartbeatSeconds=" + config.heartbeatSeconds());
+    }
+
+    private static void applyStoredRollout(DataSource pool, Rollout rollout) {
+        try (Connection connection = pool.getConnection()) {
+            rollout.reload(connection);
+        } catch (SQLException e) {
+            LOG.warning("could not read the SSE rollout share (SSE_ROLLOUT_PERCENT applies until the ChangeFeed reads it): " + e.getMessage());
+        }
     }
 
     private static void warnIfRestoredFromAnotherCluster(NotificationStore store) {
@@ -83,7 +106,7 @@ public final class App implements ServletContextListener {
             if (feed != null) {
                 // Last rows out first, then every stream told when to come back, then the database.
                 feed.stop();
-                heartbeats.shutdownNow();
+                timers.shutdownNow();
                 hub.close(config.retryMs(), TimeUnit.SECONDS.toMillis(config.shutdownGraceSeconds()));
             }
         } catch (InterruptedException stopping) {

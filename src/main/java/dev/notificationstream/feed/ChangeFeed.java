@@ -12,14 +12,17 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.logging.Level;
+import java.util.Arrays;
 import java.util.logging.Logger;
 import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 /**
  * The one reader of new rows in this instance. A dedicated connection LISTENs for the trigger's
  * payload-less wake-ups; on each wake-up, on a slow safety timer, and after every reconnect it
  * reads every row committed since its cursor, page by page, and publishes the pages to the hub.
- * Wake-ups that arrive while it reads are coalesced into the next read.
+ * Wake-ups that arrive while it reads are coalesced into the next read. The same connection
+ * listens for changes of the run-time settings ({@link SettingsWatcher}).
  */
 public final class ChangeFeed {
 
@@ -34,6 +37,7 @@ public final class ChangeFeed {
     private final int safetyMillis;
     private final int pageSize;
     private final Metrics metrics;
+    private final SettingsWatcher settings;
 
     private volatile boolean running = true;
     private volatile boolean connected;
@@ -45,8 +49,10 @@ public final class ChangeFeed {
     /** Read marks are followed by a snapshot of their own: they are not paged with the rows. */
     private Snapshot readsSeen;
 
-    public ChangeFeed(String url, NotificationStore store, Hub hub, int safetySeconds, int pageSize, Metrics metrics) {
+    public ChangeFeed(String url, NotificationStore store, Hub hub, int safetySeconds, int pageSize, Metrics metrics,
+            SettingsWatcher settings) {
         this.url = url;
+        this.settings = settings;
         this.metrics = metrics;
         this.store = store;
         this.hub = hub;
@@ -80,7 +86,9 @@ public final class ChangeFeed {
             try (Connection connection = Database.openDedicated(url, socketTimeoutSeconds)) {
                 try (Statement listen = connection.createStatement()) {
                     listen.execute("LISTEN notifications"); // before the catch-up read, or a commit between them waits for the timer
+                    listen.execute("LISTEN " + SettingsWatcher.CHANNEL);
                 }
+                settings.reload(connection); // a change made while this instance was not listening
                 if (cursor == null) {
                     cursor = NotificationStore.now(connection);
                     readsSeen = cursor.base();
@@ -99,12 +107,16 @@ public final class ChangeFeed {
                     // dead network fail through the read timeout. While rows keep coming, pause
                     // instead, so a few commits gather into one read, and drop the wake-ups that came
                     // meanwhile: the next read covers them, and pgjdbc would keep them in memory.
+                    PGNotification[] woken;
                     if (!lastReadHadRows) {
-                        notifications.getNotifications(safetyMillis);
+                        woken = notifications.getNotifications(safetyMillis);
                     } else if (sleep(BUSY_PAUSE_MILLIS)) {
-                        notifications.getNotifications();
+                        woken = notifications.getNotifications();
                     } else {
                         break; // stopping
+                    }
+                    if (woken != null && Arrays.stream(woken).anyMatch(n -> SettingsWatcher.CHANNEL.equals(n.getName()))) {
+                        settings.reload(connection);
                     }
                     cursor = catchUp(connection, cursor);
                 }

@@ -13,6 +13,11 @@ public enum StreamEnd {
      * resumes, and the container is asked again. Happens once per new role.
      */
     AUDIENCE_CHANGED,
+    /**
+     * SSE was taken back from its user (the rollout share lowered, or the brake): the stream was
+     * told so with an {@code event: config} and the client polls from its cursor.
+     */
+    SSE_DISABLED,
     /** Something on our side failed. */
     ERROR
 }

@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Server-Sent Events wire format (https://html.spec.whatwg.org/multipage/server-sent-events.html).
@@ -26,6 +27,9 @@ import java.util.List;
  * event: cursor              cursor, which moves a quiet client's resume point forward; listeners
  * id: 760:760:               of "notification" never see it
  * data: 760:760:
+ *
+ * event: config              the last frame of a stream whose user no longer gets SSE
+ * data: {"sseEnabled":false,"sseRolloutPercent":10}
  * </pre>
  */
 public final class EventFormat implements PageEncoder {
@@ -76,6 +80,15 @@ public final class EventFormat implements PageEncoder {
     @Override
     public byte[] goodbye(int retryMs) {
         return ascii("retry: " + retryMs + "\n: server is stopping, come back later\n\n");
+    }
+
+    @Override
+    public byte[] configFrame(Map<String, Object> config) {
+        try {
+            return ascii("event: config\ndata: " + Json.MAPPER.writeValueAsString(config) + "\n\n");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException cannotHappen) {
+            throw new IllegalStateException(cannotHappen);
+        }
     }
 
     /** The first bytes of every stream: the reconnect delay, and a comment so onopen fires at once. */

@@ -15,6 +15,8 @@ import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Snapshot;
+import dev.notificationstream.rollout.Brake;
+import dev.notificationstream.rollout.Rollout;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
@@ -45,9 +47,14 @@ public final class SseServlet extends HttpServlet {
     private final EventFormat format;
     private final StreamLimits limits;
     private final Metrics metrics;
+    private final Rollout rollout;
+    private final Brake brake;
 
-    public SseServlet(Config config, NotificationStore store, Hub hub, EventFormat format, StreamLimits limits, Metrics metrics) {
+    public SseServlet(Config config, NotificationStore store, Hub hub, EventFormat format, StreamLimits limits, Metrics metrics,
+            Rollout rollout, Brake brake) {
         this.config = config;
+        this.rollout = rollout;
+        this.brake = brake;
         this.store = store;
         this.hub = hub;
         this.format = format;
@@ -59,9 +66,8 @@ public final class SseServlet extends HttpServlet {
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String user = request.getRemoteUser();
         String address = request.getRemoteAddr();
-        if (!config.sseEnabled()) {
-            Json.error(response, 503, "sse_disabled", "Server-Sent Events are turned off here; poll instead",
-                    "pollUrl", request.getContextPath() + "/api/notifications", "pollIntervalMs", config.pollIntervalMs());
+        if (!rollout.admits(request)) { // ENABLE_SSE=false, or this user is outside the rollout
+            refuseSse(request, response);
             return;
         }
         if (hub.isClosing()) {
@@ -91,9 +97,10 @@ public final class SseServlet extends HttpServlet {
                 return;
             }
             try {
-                audience = Identity.audience(request, store.knownRoles());
+                audience = Identity.audience(request, rollout.rolesToAsk(store.knownRoles()));
             } catch (SQLException failed) {
                 limits.close(user, address);
+                metrics.sseError("server");
                 LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + address, failed);
                 Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
                 return;
@@ -123,7 +130,15 @@ public final class SseServlet extends HttpServlet {
             }
         }
 
+        // The share may have dropped between the first check and the subscription, after the
+        // rollout looked at the open streams: look again now that this one is among them.
+        if (!rollout.admits(request)) {
+            subscriber.end(StreamEnd.SSE_DISABLED);
+            refuseSse(request, response);
+            return;
+        }
         metrics.streamOpened(cursor != null);
+        brake.seen(user);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
         Replay replay = new Replay(store, format, config.retryMs(), audience, page, subscriber);
         response.setContentType("text/event-stream;charset=UTF-8");
@@ -173,6 +188,12 @@ public final class SseServlet extends HttpServlet {
         } catch (IOException gone) {
             subscriber.end(StreamEnd.CLIENT_GONE); // Tomcat closes the connection: no SocketStream.init
         }
+    }
+
+    private void refuseSse(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Json.error(response, 503, "sse_disabled", "Server-Sent Events are not on for this user; poll instead",
+                "pollUrl", request.getContextPath() + "/api/notifications", "pollIntervalMs", config.pollIntervalMs(),
+                "sseRolloutPercent", rollout.percent());
     }
 
     private void refuse(HttpServletResponse response, StreamLimits.Limit broken, String user, String address) throws IOException {

@@ -3,6 +3,7 @@ package dev.notificationstream.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.RolloutSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -29,11 +30,14 @@ class TomcatConfTest {
         }
 
         TreeSet<String> read = new TreeSet<>();
-        Config unset = Config.from(name -> {
+        Config.Source unsetButNoted = name -> {
             read.add(name);
             return null;
-        });
-        assertEquals(read, defaults.keySet(), "the settings Config reads");
+        };
+        Config unset = Config.from(unsetButNoted);
+        RolloutSettings rolloutUnset = RolloutSettings.from(unsetButNoted);
+        assertEquals(read, defaults.keySet(), "the settings Config and the settings records read");
         assertEquals(unset, Config.from(defaults::get), "context.xml's defaults are Config's");
+        assertEquals(rolloutUnset, RolloutSettings.from(defaults::get), "context.xml's defaults are RolloutSettings'");
     }
 }

@@ -1,0 +1,92 @@
+package dev.notificationstream.browser;
+
+import static dev.notificationstream.browser.InboxStreamTest.unique;
+import static io.restassured.RestAssured.given;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+import dev.notificationstream.support.SseClient;
+import dev.notificationstream.support.TestServer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+/** The rollout share changed with SQL while the inbox is open: the page follows, without a reload. */
+class InboxRolloutTest {
+
+    private static final Duration WAIT = Duration.ofSeconds(10);
+    private static TestServer server;
+    @RegisterExtension
+    final Browser browser = new Browser();
+
+    @BeforeAll
+    static void startServer() throws Exception {
+        server = TestServer.start("NOTIFICATION_POLLING_INTERVAL", "1000");
+    }
+
+    @AfterAll
+    static void stopServer() throws Exception {
+        server.close();
+    }
+
+    @Test
+    void an_sql_change_moves_an_open_page_from_the_stream_to_polling_and_back_showing_every_row_once() throws Exception {
+        browser.openInbox(server.url(), "alice");
+        awaitState("live");
+        List<String> titles = new ArrayList<>();
+
+        titles.add(row("Streamed before the change"));
+        awaitTitles(titles);
+        server.execute("SELECT notifications_set_sse_rollout(0, 'back to polling for everyone')");
+        titles.add(row("Committed just after the change"));
+        awaitState("polling"); // the stream's last event said so: no wait, no reload
+        assertEquals("Polling every 1 s", browser.statusText());
+        titles.add(row("Polled"));
+        awaitTitles(titles);
+
+        server.execute("SELECT notifications_set_sse_rollout(100, 'everyone on SSE')");
+        titles.add(row("Committed just after SSE came back"));
+        awaitState("live"); // the next poll answer said sseEnabled: the page streams from that poll's cursor
+        titles.add(row("Streamed again"));
+        awaitTitles(titles);
+
+        for (String title : titles) {
+            assertEquals(1, Collections.frequency(browser.titles(), title), title + " is shown once");
+        }
+        // What the page's client reported on the way: it fell back because the service said so, and came back.
+        browser.await(WAIT, "the client's reports", d -> clientEvents("sse_fallback", "disabled") >= 1 && clientEvents("sse_restored", "none") >= 1);
+    }
+
+    private static String row(String title) throws Exception {
+        String unique = unique(title);
+        InboxStreamTest.insert(server, "alice", null, unique, null, null);
+        return unique;
+    }
+
+    private void awaitState(String state) {
+        browser.await(WAIT, "status " + state, d -> state.equals(browser.state()));
+    }
+
+    private void awaitTitles(List<String> titles) {
+        browser.await(WAIT, "the notifications " + titles, d -> browser.titles().containsAll(titles));
+    }
+
+    /** notification_stream_client_events_total{type,reason} as /metrics shows it now. */
+    static double clientEvents(String type, String reason) {
+        return metric(server.url(), "notification_stream_client_events_total{reason=\"" + reason + "\",type=\"" + type + "\"}");
+    }
+
+    /** One sample of /metrics (read as ops, who holds the metrics role), 0 when absent. */
+    static double metric(String url, String sample) {
+        String text = given().header("Authorization", SseClient.basic("ops")).when().get(url + "/metrics").then().statusCode(200)
+                .extract().asString();
+        Matcher value = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(text);
+        return value.find() ? Double.parseDouble(value.group(1)) : 0;
+    }
+}
