@@ -94,11 +94,11 @@ public final class ChangeFeed {
                     readsSeen = cursor.base();
                 }
                 PGConnection notifications = connection.unwrap(PGConnection.class);
+                connected = true; // listening: before the catch-up, whose rows a client may see before this line ran
                 cursor = catchUp(connection, cursor);
                 if (failures > 0) {
                     LOG.info("change feed reconnected after " + failures + " failed attempt(s) cursor=" + cursor);
                 }
-                connected = true;
                 failures = 0;
                 while (running) {
                     // Returns on a wake-up, and at once with the ones that came during the last read

@@ -1,17 +1,13 @@
 package dev.notificationstream.browser;
 
 import static dev.notificationstream.browser.InboxStreamTest.unique;
-import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -79,14 +75,6 @@ class InboxRolloutTest {
 
     /** notification_stream_client_events_total{type,reason} as /metrics shows it now. */
     static double clientEvents(String type, String reason) {
-        return metric(server.url(), "notification_stream_client_events_total{reason=\"" + reason + "\",type=\"" + type + "\"}");
-    }
-
-    /** One sample of /metrics (read as ops, who holds the metrics role), 0 when absent. */
-    static double metric(String url, String sample) {
-        String text = given().header("Authorization", SseClient.basic("ops")).when().get(url + "/metrics").then().statusCode(200)
-                .extract().asString();
-        Matcher value = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(text);
-        return value.find() ? Double.parseDouble(value.group(1)) : 0;
+        return server.metric("notification_stream_client_events_total{reason=\"" + reason + "\",type=\"" + type + "\"}");
     }
 }
