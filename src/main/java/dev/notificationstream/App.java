@@ -1,6 +1,7 @@
 package dev.notificationstream;
 
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.DatabaseSettings;
 import dev.notificationstream.config.RolloutSettings;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
@@ -43,7 +44,8 @@ public final class App implements ServletContextListener {
     public void contextInitialized(ServletContextEvent event) {
         config = Config.load();
         DataSource containerPool = Database.containerDataSource();
-        database = containerPool != null ? Database.of(containerPool) : Database.open(config.databaseUrl(), config.poolSize());
+        DatabaseSettings timeouts = DatabaseSettings.from(Config.DEPLOYMENT);
+        database = containerPool != null ? Database.of(containerPool) : Database.open(config.databaseUrl(), config.poolSize(), timeouts);
         if (config.sseEnabled() && config.listenDatabaseUrl() == null) {
             throw new IllegalStateException("with the container DataSource jdbc/notifications, set LISTEN_DATABASE_URL"
                     + " (or DATABASE_URL): the ChangeFeed's LISTEN connection is its own, outside any pool");
@@ -65,8 +67,9 @@ public final class App implements ServletContextListener {
         Brake brake = new Brake(rolloutSettings, rollout, settings, metrics);
         if (config.sseEnabled()) {
             applyStoredRollout(database.dataSource(), rollout); // before the first request: the feed connects a moment later
-            feed = new ChangeFeed(config.listenDatabaseUrl(), store, hub, config.feedSafetySeconds(), config.feedPageSize(), metrics, rollout);
-            metrics.feedConnected(feed::isConnected);
+            feed = new ChangeFeed(config.listenDatabaseUrl(), database.dataSource(), store, hub, config.feedSafetySeconds(),
+                    config.feedPageSize(), timeouts.listenTimeoutSeconds(), metrics, rollout);
+            metrics.feedConnected(() -> feed.state() == ChangeFeed.State.UP);
             feed.start();
             timers = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-timers").factory());
             int every = config.heartbeatSeconds();

@@ -31,6 +31,8 @@ public final class Hub {
     private final Metrics metrics;
     private final Map<String, Set<Subscriber>> byUser = new ConcurrentHashMap<>();
     private final Set<Subscriber> all = ConcurrentHashMap.newKeySet();
+    /** Streams whose start has been answered: not those still waiting for the database. */
+    private final AtomicInteger open = new AtomicInteger();
     /** Numbers the subscribers: a subscriber's number picks its writer and its heartbeat second. */
     private final AtomicInteger serials = new AtomicInteger();
     /** Counts {@link #heartbeat} calls; only the heartbeat thread touches it. */
@@ -44,7 +46,7 @@ public final class Hub {
         this.fanOut = new FanOut(writerThreads);
         this.queueCapacity = queueCapacity;
         this.metrics = metrics;
-        metrics.activeStreams(all::size);
+        metrics.activeStreams(open::get);
     }
 
     /**
@@ -54,6 +56,9 @@ public final class Hub {
     public Subscriber subscribe(Audience audience, Consumer<StreamEnd> onEnd) {
         Subscriber subscriber = new Subscriber(audience, serials.getAndIncrement(), queueCapacity, fanOut, metrics, (ended, reason) -> {
             remove(ended);
+            if (ended.wasOpened()) {
+                open.decrementAndGet();
+            }
             metrics.streamEnded(reason.name());
             if (reason == StreamEnd.ERROR) {
                 metrics.sseError("server");
@@ -78,8 +83,16 @@ public final class Hub {
         return closing;
     }
 
+    /** The stream's first read answered: it counts as open from now until it ends. */
+    public void opened(Subscriber subscriber) {
+        if (subscriber.markOpened()) {
+            open.incrementAndGet();
+        }
+    }
+
+    /** Open streams: those whose start was answered, not those still waiting for the database. */
     public int activeStreams() {
-        return all.size();
+        return open.get();
     }
 
     /** Queues each subscriber its rows of the page: its own, everyone's and its roles'. */

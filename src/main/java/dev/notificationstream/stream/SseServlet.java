@@ -101,13 +101,17 @@ public final class SseServlet extends HttpServlet {
             } catch (SQLException failed) {
                 limits.close(user, address);
                 metrics.sseError("server");
-                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + address, failed);
-                Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+                LOG.warning("stream start failed user=" + user + " remote=" + address + " reason=" + failed.getMessage());
+                Json.unavailable(response);
                 return;
             }
             subscriber = hub.subscribe(audience, reason -> {
                 limits.close(user, address);
-                Level level = reason == StreamEnd.CLIENT_GONE || reason == StreamEnd.SHUTDOWN ? Level.FINE : Level.INFO;
+                // Ends that come in crowds (a restart, a rollback of the rollout) or often (a tab closed) are not news.
+                Level level = switch (reason) {
+                    case CLIENT_GONE, SHUTDOWN, SSE_DISABLED -> Level.FINE;
+                    default -> Level.INFO;
+                };
                 LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
             });
             try {
@@ -122,10 +126,15 @@ public final class SseServlet extends HttpServlet {
                 subscriber.end(StreamEnd.ERROR);
                 Json.error(response, 400, "invalid_cursor", foreign.getMessage());
                 return;
-            } catch (SQLException | RuntimeException failed) {
+            } catch (SQLException failed) {
                 subscriber.end(StreamEnd.ERROR);
-                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
-                Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+                LOG.warning("stream start failed user=" + user + " remote=" + address + " reason=" + failed.getMessage());
+                Json.unavailable(response);
+                return;
+            } catch (RuntimeException failed) {
+                subscriber.end(StreamEnd.ERROR);
+                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + address, failed);
+                Json.unavailable(response);
                 return;
             }
         }
@@ -137,6 +146,7 @@ public final class SseServlet extends HttpServlet {
             refuseSse(request, response);
             return;
         }
+        hub.opened(subscriber);
         metrics.streamOpened(cursor != null);
         brake.seen(user);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);

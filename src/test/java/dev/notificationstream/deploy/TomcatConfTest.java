@@ -3,6 +3,7 @@ package dev.notificationstream.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.DatabaseSettings;
 import dev.notificationstream.config.RolloutSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,9 +36,11 @@ class TomcatConfTest {
             return null;
         };
         Config unset = Config.from(unsetButNoted);
+        DatabaseSettings unsetTimeouts = DatabaseSettings.from(unsetButNoted);
         RolloutSettings rolloutUnset = RolloutSettings.from(unsetButNoted);
         assertEquals(read, defaults.keySet(), "the settings Config and the settings records read");
         assertEquals(unset, Config.from(defaults::get), "context.xml's defaults are Config's");
+        assertEquals(unsetTimeouts, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
         assertEquals(rolloutUnset, RolloutSettings.from(defaults::get), "context.xml's defaults are RolloutSettings'");
     }
 }
