@@ -59,6 +59,15 @@ class InboxRolloutTest {
         browser.await(WAIT, "the client's reports", d -> clientEvents("sse_fallback", "disabled") >= 1 && clientEvents("sse_restored", "none") >= 1);
     }
 
+    @Test
+    void a_page_that_goes_away_still_reports_what_it_had_not_sent() {
+        double opened = clientEvents("sse_opened", "none");
+        browser.openInbox(server.url(), "bob");
+        awaitState("live"); // "sse_opened" is queued; the batch would go out 5 s later
+        browser.driver.get("about:blank"); // the page goes away first: its beacon carries the batch
+        browser.await(WAIT, "the beacon's report", d -> clientEvents("sse_opened", "none") > opened);
+    }
+
     private static String row(String title) throws Exception {
         String unique = unique(title);
         InboxStreamTest.insert(server, "alice", null, unique, null, null);

@@ -36,6 +36,12 @@ class ChangeFeedRecoveryTest {
             assertEquals(List.of("during the outage", "broadcast during the outage"),
                     received.stream().map(n -> n.get("title").asText()).toList());
         }
+        // The rows may have come through the pool (state POLLING) before the LISTEN connection was back.
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!"UP".equals(given().when().get(server.url() + "/health/ready").then().extract().path("changeFeed"))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
         given().when().get(server.url() + "/health/ready")
                 .then().statusCode(200)
                 .body("changeFeed", org.hamcrest.Matchers.equalTo("UP"))
