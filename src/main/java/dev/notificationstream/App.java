@@ -2,6 +2,7 @@ package dev.notificationstream;
 
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
+import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.RolloutSettings;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
@@ -77,8 +78,8 @@ public final class App implements ServletContextListener {
             timers.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
             timers.scheduleAtFixedRate(brake::check, 1, 1, TimeUnit.SECONDS);
         }
-        Routes.register(event.getServletContext(), config, database.dataSource(), store, hub, feed, format, metrics, rollout, brake,
-                rolloutSettings.clientEventsPerMinute());
+        Routes.register(event.getServletContext(), config, OriginSettings.from(Config.DEPLOYMENT), database.dataSource(), store, hub, feed,
+                format, metrics, rollout, brake, rolloutSettings.clientEventsPerMinute());
         LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()
                 + " heartbeatSeconds=" + config.heartbeatSeconds());
     }

@@ -16,8 +16,11 @@ import java.util.function.BiConsumer;
  */
 public final class Subscriber {
 
-    /** A page's rows for this subscriber; turned into bytes by the writer, not the ChangeFeed. */
-    private record Delivery(EncodedPage page, int[] rows) {}
+    /**
+     * A page's rows for this subscriber; turned into bytes by the writer, not the ChangeFeed.
+     * {@code visibleAt}: when the ChangeFeed began the read that found them, where their delay starts.
+     */
+    private record Delivery(EncodedPage page, int[] rows, long visibleAt) {}
 
     /** Queued after a goodbye frame: end the stream, for its reason, once everything before it is written. */
     private record Close(StreamEnd reason) {}
@@ -107,8 +110,8 @@ public final class Subscriber {
         offer(frame);
     }
 
-    void deliver(EncodedPage page, int[] rows) {
-        offer(new Delivery(page, rows));
+    void deliver(EncodedPage page, int[] rows, long visibleAtMillis) {
+        offer(new Delivery(page, rows, visibleAtMillis));
     }
 
     /** A heartbeat tick: ends a stream that stopped reading, else queues the heartbeat. */
@@ -211,11 +214,7 @@ public final class Subscriber {
             replayed = null;
         }
         int[] rows = page.visible(delivery.rows, replayed);
-        long now = System.currentTimeMillis();
-        int count = rows == null ? page.size() : rows.length;
-        for (int k = 0; k < count; k++) {
-            metrics.sent(page.row(rows == null ? k : rows[k]).createdAt().toEpochMilli(), now);
-        }
+        metrics.sent(rows == null ? page.size() : rows.length, delivery.visibleAt, System.currentTimeMillis());
         return page.bytes(rows);
     }
 

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
+import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.RolloutSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,16 +32,17 @@ class TomcatConfTest {
         }
 
         TreeSet<String> read = new TreeSet<>();
-        Config.Source unsetButNoted = name -> {
+        Config.Source unset = name -> {
             read.add(name);
             return null;
         };
-        Config unset = Config.from(unsetButNoted);
-        DatabaseSettings unsetTimeouts = DatabaseSettings.from(unsetButNoted);
-        RolloutSettings rolloutUnset = RolloutSettings.from(unsetButNoted);
+        Config config = Config.from(unset);
+        DatabaseSettings database = DatabaseSettings.from(unset);
+        OriginSettings origins = OriginSettings.from(unset);
         assertEquals(read, defaults.keySet(), "the settings Config and the settings records read");
-        assertEquals(unset, Config.from(defaults::get), "context.xml's defaults are Config's");
-        assertEquals(unsetTimeouts, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
-        assertEquals(rolloutUnset, RolloutSettings.from(defaults::get), "context.xml's defaults are RolloutSettings'");
+        assertEquals(config, Config.from(defaults::get), "context.xml's defaults are Config's");
+        assertEquals(database, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
+        assertEquals(origins, OriginSettings.from(defaults::get), "context.xml's defaults are OriginSettings'");
+        assertEquals(RolloutSettings.from(unset), RolloutSettings.from(defaults::get), "context.xml's defaults are RolloutSettings'");
     }
 }
