@@ -1,17 +1,26 @@
 package dev.notificationstream.browser;
 
 import static dev.notificationstream.browser.InboxStreamTest.unique;
+import static io.restassured.RestAssured.given;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.openqa.selenium.devtools.NetworkInterceptor;
+import org.openqa.selenium.remote.http.Filter;
 
 /** The rollout share changed with SQL while the inbox is open: the page follows, without a reload. */
 class InboxRolloutTest {
@@ -23,12 +32,49 @@ class InboxRolloutTest {
 
     @BeforeAll
     static void startServer() throws Exception {
-        server = TestServer.start("NOTIFICATION_POLLING_INTERVAL", "1000");
+        // A brake that trips on the first browser in trouble: this test's one browser is the window's clients.
+        server = TestServer.start("NOTIFICATION_POLLING_INTERVAL", "1000", "SSE_BRAKE_MIN_CLIENTS", "1", "SSE_BRAKE_THRESHOLD", "1");
     }
 
     @AfterAll
     static void stopServer() throws Exception {
         server.close();
+    }
+
+    @BeforeEach
+    void everyoneOnSse() throws Exception {
+        server.execute("SELECT notifications_set_sse_rollout(100, 'test start')");
+        long deadline = System.nanoTime() + WAIT.toNanos();
+        while (share() != 100) {
+            assertTrue(System.nanoTime() < deadline, "the share is back at 100");
+            Thread.sleep(20);
+        }
+    }
+
+    private static int share() {
+        return given().header("Authorization", SseClient.basic("ops")).when().get(server.url() + "/api/config")
+                .then().statusCode(200).extract().path("sseRolloutPercent");
+    }
+
+    @Test
+    void a_proxy_that_refuses_sse_makes_the_page_fall_back_and_report_it_and_the_brake_takes_sse_back_from_everyone() throws Exception {
+        // Chromium's own network layer (DevTools Fetch domain) plays a proxy that answers /events with 502.
+        try (NetworkInterceptor proxy = new NetworkInterceptor(browser.driver, (Filter) next -> request ->
+                request.getUri().contains("/events") ? new org.openqa.selenium.remote.http.HttpResponse().setStatus(502) : next.execute(request))) {
+            browser.openInbox(server.url(), "alice");
+            browser.await(Duration.ofSeconds(20), "polling after 3 refused streams", d -> "polling".equals(browser.state()));
+            browser.await(WAIT, "the brake trips on the page's report", d -> share() == 0);
+        }
+        assertTrue(clientEvents("sse_failed", "http_status") >= 3, "each refused stream was reported");
+        assertEquals(1, clientEvents("sse_fallback", "http_status"));
+        assertEquals(1, server.metric("notification_stream_sse_brake_trips_total"));
+        try (Connection connection = server.sql(); Statement sql = connection.createStatement();
+                ResultSet last = sql.executeQuery("SELECT value, reason FROM notification_settings_history ORDER BY id DESC LIMIT 1")) {
+            assertTrue(last.next());
+            assertEquals(0, last.getInt(1));
+            // Alice, and whoever else this class's other tests had on SSE in the window.
+            assertTrue(last.getString(2).matches("brake: 1 of \\d+ users on SSE in the last 300 s .*"), last.getString(2));
+        }
     }
 
     @Test

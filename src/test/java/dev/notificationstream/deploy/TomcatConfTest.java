@@ -39,10 +39,11 @@ class TomcatConfTest {
         Config config = Config.from(unset);
         DatabaseSettings database = DatabaseSettings.from(unset);
         OriginSettings origins = OriginSettings.from(unset);
+        RolloutSettings rollout = RolloutSettings.from(unset);
         assertEquals(read, defaults.keySet(), "the settings Config and the settings records read");
         assertEquals(config, Config.from(defaults::get), "context.xml's defaults are Config's");
         assertEquals(database, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
         assertEquals(origins, OriginSettings.from(defaults::get), "context.xml's defaults are OriginSettings'");
-        assertEquals(RolloutSettings.from(unset), RolloutSettings.from(defaults::get), "context.xml's defaults are RolloutSettings'");
+        assertEquals(rollout, RolloutSettings.from(defaults::get), "context.xml's defaults are RolloutSettings'");
     }
 }
