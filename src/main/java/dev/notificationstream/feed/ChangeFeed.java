@@ -116,11 +116,13 @@ public final class ChangeFeed {
                 }
                 settings.reload(connection); // a change made while this instance was not listening
                 PGConnection notifications = connection.unwrap(PGConnection.class);
+                // Listening from here: said before the catch-up publishes its rows, so whoever sees a
+                // row also sees the feed listening (readiness raced the rows).
+                listening = true;
                 read(connection);
                 if (failures > 0) {
                     LOG.info("change feed reconnected after " + failures + " failed attempt(s)");
                 }
-                listening = true;
                 failures = 0;
                 long lastRead = System.nanoTime();
                 while (running) {

@@ -9,11 +9,6 @@ public enum StreamEnd {
     /** The service is stopping; the client was told when to come back. */
     SHUTDOWN,
     /**
-     * A row addressed a role this stream's user was not asked about when it opened: the client
-     * resumes, and the container is asked again. Happens once per new role.
-     */
-    AUDIENCE_CHANGED,
-    /**
      * SSE was taken back from its user (the rollout share lowered, or the brake): the stream was
      * told so with an {@code event: config} and the client polls from its cursor.
      */
