@@ -8,6 +8,7 @@
  *     onNotifications: (list, { history }) => show(list), // new notifications, oldest first, each once, in batches
  *     onStatus: (s) => indicator(s),                 // { state, intervalMs, retryInMs, leader }
  *     onRead: (ids) => markShown(ids),               // ids read on any device (may repeat)
+ *     getToken: () => myApp.freshToken(),            // optional: sign in with your application's tokens
  *   });
  *   await client.markRead(id);                       // one; onRead([id]) in every tab of this browser
  *   const { marked } = await client.markAllRead();   // all the client has seen, not what arrives meanwhile
@@ -25,7 +26,7 @@
  *   share): stream /events, else poll /api/notifications every pollIntervalMs. Both take and return
  *   the same opaque cursor, kept in sessionStorage, so a reload resumes where the page was and a
  *   switch of mode loses nothing. The rollout can change while the page is open: a stream whose
- *   user falls out gets an "config" event ({ sseEnabled: false }) and ends, and the client polls at
+ *   user falls out gets a "config" event ({ sseEnabled: false }) and ends, and the client polls at
  *   once from its cursor; every poll answer says "sseEnabled", so a poller who falls in streams
  *   right after that poll.
  * - The server delivers at least once (a resume may repeat the batch it was cut in); every row
@@ -66,6 +67,16 @@
  *   polling, back on SSE, resumed) to POST /api/client-events, batched: at most one request every
  *   reportEveryMs, and the rest with navigator.sendBeacon when the page goes away. That is how the
  *   operator learns what proxies do to SSE, and what the service's automatic brake judges by.
+ * - With getToken (an async function returning a fresh token from the page's own application), the
+ *   client signs in with tokens: it turns each token into the service's cookie (POST /api/session,
+ *   the only way an EventSource can carry one) before its first request and whenever the one it
+ *   has is about to expire. Renewals come from the stream's "token-expiring" event (at a random
+ *   moment within half the warning, so that thousands of tokens that expire in the same second do
+ *   not all renew at once; then the stream reconnects from its cursor), from a call answered 401
+ *   (renewed once, then tried again), and before any request once the known expiry is near, which
+ *   covers a tab that slept, a page restored from the back/forward cache and a polling client. A
+ *   getToken that fails or gives a token the service refuses is reported as 'unauthenticated',
+ *   never papered over.
  */
 
 const DEFAULTS = {
@@ -75,6 +86,7 @@ const DEFAULTS = {
   onNotifications: null, // (list, { history }); default: onNotification for each
   onStatus: () => {},
   onRead: () => {},
+  getToken: null, // async () => a fresh token (a JWT your application minted), or null: the container's sign-in
   maxBackoffMs: 30_000, // the longest wait between two tries
   reconnectAfterMs: 3_000, // after a stream that worked ends: between half and all of this (jitter spreads a restart's reconnects)
   sseFailuresBeforePolling: 3, // streams in a row refused by something other than the service's own answers
@@ -101,6 +113,10 @@ export class NotificationClient {
   #early = []; // messages from the leader that arrived before this tab had its history
   #stop = new AbortController();
   #validCursor = null; // the saved cursor the server last accepted, so a failing stream checks it once
+  #renewing = null; // the token renewal in flight, shared by everyone who needs one
+  #renewals = 0; // renewals that succeeded: a caller can tell one happened while it waited
+  #tokenExp = 0; // when the cookie's token expires (epoch ms; 0: none yet)
+  #restart = null; // ends the open stream so that #lead reconnects at once (after a renewal, a wake-up)
   #events = []; // transport events not yet reported
   #reportTimer = null;
 
@@ -173,6 +189,9 @@ export class NotificationClient {
     }
     this.#ready = true;
     this.#early.splice(0).forEach((message) => this.#fromLeader(message));
+    if (this.#options.getToken) {
+      this.#watchForWakeUps(signal);
+    }
 
     if (!('locks' in navigator) || !this.#channel) {
       this.#lead(signal);
@@ -264,7 +283,7 @@ export class NotificationClient {
           this.#note('sse_fallback', 'disabled');
           continue;
         }
-        const end = outcome.delivered ? 'ended' : await this.#diagnose(signal);
+        const end = outcome.restart ? 'restart' : outcome.delivered ? 'ended' : await this.#diagnose(signal);
         if (outcome.silent && outcome.delivered) {
           this.#note('sse_failed', 'watchdog'); // it worked, then went quiet: reopened like an end
         } else if (end === 'refused' || end === 'network') {
@@ -272,6 +291,10 @@ export class NotificationClient {
           this.#note('sse_failed', lastFailure);
         }
         switch (end) {
+          case 'restart': // a fresh token, or the tab woke up: reconnect from the cursor at once
+            attempt = 0;
+            sseFailures = 0;
+            break;
           case 'ended': { // it streamed, then the server or the network ended it: come back soon
             attempt = 0;
             sseFailures = 0;
@@ -317,18 +340,21 @@ export class NotificationClient {
 
   /**
    * One EventSource, from open to end (its first error, the watchdog, the browser going offline,
-   * a "config" event or close()). Resolves { delivered, opened, silent, config }: delivered, at
-   * least one event (the server sends one, a row or a cursor, as soon as its replay is done, so
-   * false means the stream never really started; onDelivered runs then); opened, the response
-   * began; silent, the watchdog ended it; config, the server ended it because this user no longer
-   * gets SSE (this.#config is updated).
+   * a "config" event, a restart or close()). Resolves { delivered, opened, silent, config, restart }:
+   * delivered, at least one event (the server sends one, a row or a cursor, as soon as its replay is
+   * done, so false means the stream never really started; onDelivered runs then); opened, the
+   * response began; silent, the watchdog ended it; config, the server ended it because this user no
+   * longer gets SSE (this.#config is updated); restart, #restart ended it to reconnect at once.
    */
-  #stream(signal, onDelivered) {
+  async #stream(signal, onDelivered) {
+    const outcome = { delivered: false, opened: false, silent: false, config: false, restart: false };
+    if (!(await this.#freshToken(signal))) {
+      return outcome; // #diagnose says why: unauthenticated
+    }
     const cursor = this.#cursor();
     const source = new EventSource(this.#base + '/events' + (cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''), {
       withCredentials: true,
     });
-    const outcome = { delivered: false, opened: false, silent: false, config: false };
     let caughtUp = false;
     let batch = []; // rows not yet handed to the page, and the cursor that covers them
     let batchCursor = null;
@@ -346,14 +372,17 @@ export class NotificationClient {
     };
     return new Promise((resolve) => {
       let watchdog;
-      const end = () => {
+      const end = (restart) => {
         clearTimeout(watchdog);
         flush();
         source.close(); // before EventSource reconnects by itself: #lead decides when, and how
         signal.removeEventListener('abort', end);
         window.removeEventListener('offline', end);
+        this.#restart = null;
+        outcome.restart = restart === true;
         resolve(outcome);
       };
+      this.#restart = () => end(true);
       const arm = () => {
         clearTimeout(watchdog);
         watchdog = setTimeout(() => {
@@ -381,6 +410,11 @@ export class NotificationClient {
           this.#report({ state: 'live' });
         } else if (event.type === 'read') {
           this.#read(JSON.parse(event.data).ids, false);
+        } else if (event.type === 'token-expiring') {
+          // The server ends this stream at exp. Renew within half the time left (jittered), then
+          // reconnect with the fresh cookie; without getToken the reconnect reports unauthenticated.
+          const left = JSON.parse(event.data).exp * 1000 - Date.now();
+          this.#renew(signal, left / 2).then((renewed) => renewed && end(true), () => {});
         }
         if (event.lastEventId) {
           this.#saveCursor(event.lastEventId);
@@ -389,6 +423,7 @@ export class NotificationClient {
       source.addEventListener('notification', onEvent);
       source.addEventListener('cursor', onEvent);
       source.addEventListener('read', onEvent);
+      source.addEventListener('token-expiring', onEvent);
       source.addEventListener('open', () => (outcome.opened = true));
       // The server's last frame to a user whom the rollout no longer takes: what /api/config now says.
       source.addEventListener('config', (event) => {
@@ -411,8 +446,12 @@ export class NotificationClient {
     if (!navigator.onLine) {
       return 'network';
     }
+    const renewals = this.#renewals;
     try {
       await this.#readConfig(signal); // no database behind it: cheap even when every browser asks
+      if (this.#renewals !== renewals) {
+        return 'restart'; // the stream was refused for its expired token; there is a fresh one now
+      }
     } catch (failure) {
       if (signal.aborted) {
         throw failure;
@@ -484,7 +523,7 @@ export class NotificationClient {
   }
 
   async #json(path, signal) {
-    const response = await fetch(this.#base + path, { credentials: 'include', cache: 'no-store', signal });
+    const response = await this.#fetch(path, { cache: 'no-store', signal });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       throw Object.assign(new Error(body.message || `HTTP ${response.status}`), body, { status: response.status });
@@ -494,12 +533,106 @@ export class NotificationClient {
 
   /** A POST without a body; keepalive, so it completes even if the page is being left. */
   async #post(path) {
-    const response = await fetch(this.#base + path, { method: 'POST', credentials: 'include', keepalive: true });
+    const response = await this.#fetch(path, { method: 'POST', keepalive: true });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
       throw Object.assign(new Error(body.message || `HTTP ${response.status}`), body, { status: response.status });
     }
     return response;
+  }
+
+  /**
+   * fetch with the service's credentials. With getToken: a token about to expire is renewed first,
+   * and a 401 renews it once and tries again (a 401 after that is the caller's to report).
+   */
+  async #fetch(path, init) {
+    const signal = init.signal ?? this.#stop.signal; // a keepalive POST has none of its own
+    if (!(await this.#freshToken(signal))) {
+      // No request without the token: the service would answer with the browser's BASIC prompt.
+      throw Object.assign(new Error('notification-client: getToken gave no token'), { status: 401, error: 'unauthenticated' });
+    }
+    for (let renewed = false; ; renewed = true) {
+      const response = await fetch(this.#base + path, { credentials: 'include', ...init });
+      // A little jitter: after a restart every page may find its cookie refused at once.
+      if (response.status !== 401 || renewed || !(await this.#renew(signal, 1000))) {
+        return response;
+      }
+    }
+  }
+
+  /**
+   * Renews the token first when none was had yet or the one had expires within 5 s. False when
+   * one was needed and none could be had; true without getToken (the browser's own sign-in).
+   */
+  async #freshToken(signal) {
+    return !this.#options.getToken || Date.now() <= this.#tokenExp - 5000 || this.#renew(signal);
+  }
+
+  /**
+   * Asks the page for a fresh token and turns it into the service's cookie, after a random wait of
+   * up to jitterMs. Resolves true when the service took it; false when getToken failed, gave
+   * nothing or a token the service refused (the caller then reports what the service answers).
+   */
+  #renew(signal, jitterMs = 0) {
+    if (!this.#options.getToken) {
+      return Promise.resolve(false);
+    }
+    this.#renewing ??= (async () => {
+      try {
+        await sleep(Math.random() * jitterMs, signal);
+        const token = await this.#options.getToken();
+        if (!token) {
+          return false;
+        }
+        const response = await fetch(this.#base + '/api/session', {
+          method: 'POST', credentials: 'include', headers: { Authorization: `Bearer ${token}` }, signal,
+        });
+        if (!response.ok) {
+          return false;
+        }
+        this.#tokenExp = (await response.json()).exp * 1000;
+        this.#renewals++;
+        return true;
+      } catch (failure) {
+        if (signal.aborted) {
+          throw failure;
+        }
+        console.warn('notification-client: getToken or POST /api/session failed:', failure);
+        return false;
+      } finally {
+        this.#renewing = null;
+      }
+    })();
+    return this.#renewing;
+  }
+
+  /**
+   * A tab that slept (timers stopped: the clock jumped) or a page back from the back/forward cache
+   * holds a dead stream and maybe an expired token: renew it if it is near its end, and reconnect
+   * from the cursor now rather than when the watchdog notices.
+   */
+  #watchForWakeUps(signal) {
+    const woke = () => {
+      if (this.#leading) {
+        this.#restart?.(); // #stream renews first when the token is near its end
+      } else {
+        this.#freshToken(signal).catch(() => {});
+      }
+    };
+    let last = Date.now();
+    const tick = setInterval(() => {
+      const now = Date.now();
+      if (now - last > 20_000) {
+        woke();
+      }
+      last = now;
+    }, 5_000);
+    const shown = (event) => event.persisted && woke();
+    window.addEventListener('pageshow', shown);
+    signal.addEventListener('abort', () => {
+      clearInterval(tick);
+      window.removeEventListener('pageshow', shown);
+    }, { once: true });
   }
 
   /** Queues a transport event for the next report (the leader's: it holds the transport). */
@@ -513,8 +646,8 @@ export class NotificationClient {
 
   /**
    * Sends the queued transport events in one request. When the page is going away, with
-   * sendBeacon (same origin: the browser sends it after the page is gone) or a keepalive fetch.
-   * A report that fails is dropped: it is telemetry, not data.
+   * sendBeacon (same origin: the browser sends it after the page is gone, with its cookies) or a
+   * keepalive fetch. A report that fails is dropped: it is telemetry, not data.
    */
   #flushEvents(leaving) {
     clearTimeout(this.#reportTimer);
@@ -527,7 +660,7 @@ export class NotificationClient {
     if (leaving && this.#base === location.origin && navigator.sendBeacon?.(url, new Blob([body], { type: 'application/json' }))) {
       return;
     }
-    fetch(url, { method: 'POST', credentials: 'include', keepalive: true, headers: { 'Content-Type': 'application/json' }, body })
+    this.#fetch('/api/client-events', { method: 'POST', keepalive: true, headers: { 'Content-Type': 'application/json' }, body })
       .catch(() => {});
   }
 

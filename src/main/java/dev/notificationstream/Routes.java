@@ -18,6 +18,7 @@ import dev.notificationstream.http.Origins;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.StreamStartSettings;
+import dev.notificationstream.config.TokenSettings;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
@@ -41,9 +42,9 @@ public final class Routes {
     private Routes() {}
 
     /** {@code hub} and {@code feed} are null when SSE is off. */
-    public static void register(ServletContext context, Config config, OriginSettings originSettings, DataSource dataSource,
-            NotificationStore store, Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics, StreamStartSettings startSettings,
-            Rollout rollout, Brake brake, int clientEventsPerMinute) {
+    public static void register(ServletContext context, Config config, OriginSettings originSettings, TokenSettings tokens,
+            DataSource dataSource, NotificationStore store, Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics,
+            StreamStartSettings startSettings, Rollout rollout, Brake brake, int clientEventsPerMinute) {
         Origins origins = new Origins(config.corsAllowedOrigins(), originSettings.publicOrigins());
         EnumSet<DispatcherType> every = EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR, DispatcherType.ASYNC);
         context.addFilter("security-headers", new SecurityHeadersFilter()).addMappingForUrlPatterns(every, false, "/*");
@@ -64,8 +65,8 @@ public final class Routes {
         RateLimiter clientEvents = new RateLimiter(clientEventsPerMinute, TimeUnit.MINUTES.toNanos(1) / clientEventsPerMinute);
         context.addServlet("client-events", new ClientEventsServlet(clientEvents, guard, brake, metrics)).addMapping("/api/client-events");
         context.addServlet("read-state", new ReadStateServlet(store, guard)).addMapping("/api/notifications/*");
+        context.addServlet("session", new SessionServlet(tokens.cookie(), guard)).addMapping("/api/session");
         context.addServlet("config", new ConfigServlet(config, rollout)).addMapping("/api/config");
-        context.addServlet("session", new SessionServlet()).addMapping("/api/session");
         context.addServlet("health", new HealthServlet(dataSource, feed, hub, limits)).addMapping("/health", "/health/*");
         context.addServlet("metrics", new PrometheusMetricsServlet(metrics.registry())).addMapping("/metrics");
         context.addServlet("error", new ErrorServlet()).addMapping("/error");

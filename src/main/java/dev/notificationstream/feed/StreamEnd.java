@@ -13,6 +13,8 @@ public enum StreamEnd {
      * told so with an {@code event: config} and the client polls from its cursor.
      */
     SSE_DISABLED,
+    /** Its sign-in token expired (the stream was told a little before): the client comes back with a fresh one. */
+    TOKEN_EXPIRED,
     /** Something on our side failed. */
     ERROR
 }

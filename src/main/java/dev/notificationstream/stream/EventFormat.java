@@ -28,6 +28,8 @@ import java.util.Map;
  * id: 760:760:               of "notification" never see it
  * data: 760:760:
  *
+ * event: token-expiring      the stream's sign-in token expires at exp (epoch seconds), when the
+ * data: {"exp":1767225600}   server ends the stream: a minute before, or half its life if shorter
  * event: config              the last frame of a stream whose user no longer gets SSE
  * data: {"sseEnabled":false,"sseRolloutPercent":10}
  * </pre>
@@ -75,6 +77,11 @@ public final class EventFormat implements PageEncoder {
             frame.append(i == 0 ? "" : ",").append(ids.get(i));
         }
         return ascii(frame.append("]}\n\n").toString());
+    }
+
+    @Override
+    public byte[] tokenExpiring(long exp) {
+        return ascii("event: token-expiring\ndata: {\"exp\":" + exp + "}\n\n");
     }
 
     @Override
