@@ -75,7 +75,7 @@ class LimitsTest {
                 try (SseClient stream = SseClient.open(paced.url(), "/events?last_n=5", "ops", null)) {
                     statuses.add(stream.status());
                     if (stream.status() == 429) {
-                        // The next start's token: at most a minute away, less by the time this loop has taken.
+                        // What is left of the minute since the burst's last token: 60 s, less the time this loop took.
                         int retryAfter = Integer.parseInt(stream.response().headers().firstValue("Retry-After").orElseThrow());
                         assertTrue(retryAfter >= 1 && retryAfter <= 60, "Retry-After " + retryAfter);
                         assertEquals("rate_limited", new ObjectMapper().readTree(stream.response().body()).get("error").asText());

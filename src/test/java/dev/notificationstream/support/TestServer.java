@@ -147,6 +147,14 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         return count;
     }
 
+    /** One sample of this instance's /metrics (read as ops, who holds the metrics role), e.g. {@code name{label="v"}}; 0 when absent. */
+    public double metric(String sample) {
+        String text = RestAssured.given().header("Authorization", SseClient.basic("ops")).when().get(url() + "/metrics")
+                .then().statusCode(200).extract().asString();
+        Matcher value = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(text);
+        return value.find() ? Double.parseDouble(value.group(1)) : 0;
+    }
+
     public Connection sql() throws SQLException {
         return TestDatabase.connect(databaseUrl());
     }
