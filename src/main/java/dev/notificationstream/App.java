@@ -3,6 +3,7 @@ package dev.notificationstream;
 import dev.notificationstream.stream.EventFormat;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
+import dev.notificationstream.config.QueueLimits;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
@@ -54,7 +55,7 @@ public final class App implements ServletContextListener {
         EventFormat format = new EventFormat();
         Metrics metrics = new Metrics();
         if (config.sseEnabled()) {
-            hub = new Hub(format, config.writerThreads(), config.queueCapacity(), metrics);
+            hub = new Hub(format, config.writerThreads(), config.queueCapacity(), QueueLimits.from(Config.DEPLOYMENT), metrics);
             feed = new ChangeFeed(config.listenDatabaseUrl(), database.dataSource(), store, hub, config.feedSafetySeconds(),
                     config.feedPageSize(), timeouts.listenTimeoutSeconds(), metrics);
             feed.start();

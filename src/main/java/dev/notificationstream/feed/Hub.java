@@ -5,7 +5,9 @@ import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
+import dev.notificationstream.config.QueueLimits;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -27,6 +29,8 @@ public final class Hub {
     private final PageEncoder encoder;
     private final FanOut fanOut;
     private final int queueCapacity;
+    private final long queueBytes;
+    private final Backlog backlog;
     private final Metrics metrics;
     private final Map<String, Set<Subscriber>> byUser = new ConcurrentHashMap<>();
     private final Set<Subscriber> all = ConcurrentHashMap.newKeySet();
@@ -40,10 +44,12 @@ public final class Hub {
     private volatile Cursor latest;
     private volatile boolean closing;
 
-    public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, Metrics metrics) {
+    public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, QueueLimits queueLimits, Metrics metrics) {
         this.encoder = encoder;
         this.fanOut = new FanOut(writerThreads);
         this.queueCapacity = queueCapacity;
+        this.queueBytes = queueLimits.streamBytes();
+        this.backlog = new Backlog(queueLimits.totalBytes());
         this.metrics = metrics;
         metrics.activeStreams(open::get);
     }
@@ -53,7 +59,7 @@ public final class Hub {
      * {@code onEnd} runs once when the stream ends, whatever ends it.
      */
     public Subscriber subscribe(Audience audience, Consumer<StreamEnd> onEnd) {
-        Subscriber subscriber = new Subscriber(audience, serials.getAndIncrement(), queueCapacity, fanOut, metrics, (ended, reason) -> {
+        Subscriber subscriber = new Subscriber(audience, serials.getAndIncrement(), queueCapacity, queueBytes, backlog, fanOut, metrics, (ended, reason) -> {
             remove(ended);
             if (ended.wasOpened()) {
                 open.decrementAndGet();
@@ -113,9 +119,32 @@ public final class Hub {
                 }
             }
         }
+        if (backlog.isOver()) {
+            shed();
+        }
         if (!page.more()) {
             latest = page.next();
         }
+    }
+
+    /** Ends the streams holding the most until what all queues hold is within its bound again. */
+    private void shed() {
+        record Held(Subscriber subscriber, long bytes) {}
+        List<Held> heaviest = all.stream().map(s -> new Held(s, s.queuedBytes()))
+                .filter(held -> held.bytes > 0)
+                .sorted(Comparator.comparingLong(Held::bytes).reversed())
+                .toList();
+        for (Held held : heaviest) {
+            if (!backlog.isOver()) {
+                return;
+            }
+            held.subscriber.end(StreamEnd.SLOW_CONSUMER);
+        }
+    }
+
+    /** What all queues hold, in bytes, each page once. */
+    public long queuedBytes() {
+        return backlog.held();
     }
 
     /**

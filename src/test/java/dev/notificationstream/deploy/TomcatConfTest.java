@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
+import dev.notificationstream.config.QueueLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -38,8 +39,13 @@ class TomcatConfTest {
             read.add(name);
             return null;
         });
+        QueueLimits unsetQueues = QueueLimits.from(name -> {
+            read.add(name);
+            return null;
+        });
         assertEquals(read, defaults.keySet(), "the settings Config and the settings records read");
         assertEquals(unset, Config.from(defaults::get), "context.xml's defaults are Config's");
         assertEquals(unsetTimeouts, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
+        assertEquals(unsetQueues, QueueLimits.from(defaults::get), "context.xml's defaults are QueueLimits'");
     }
 }
