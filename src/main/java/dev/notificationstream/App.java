@@ -3,6 +3,7 @@ package dev.notificationstream;
 import dev.notificationstream.stream.EventFormat;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
+import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.QueueLimits;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
@@ -64,7 +65,8 @@ public final class App implements ServletContextListener {
             // Each second a share of the streams, so that each gets one heartbeat per interval.
             heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
         }
-        Routes.register(event.getServletContext(), config, database.dataSource(), store, hub, feed, format, metrics);
+        Routes.register(event.getServletContext(), config, OriginSettings.from(Config.DEPLOYMENT), database.dataSource(), store, hub, feed,
+                format, metrics);
         LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()
                 + " heartbeatSeconds=" + config.heartbeatSeconds());
     }

@@ -57,11 +57,11 @@ public final class NotificationsServlet extends HttpServlet {
      * The user's rows after {@code cursor} (null: the newest). The audience asks the container about
      * the roles the store knows; when the read meets a role added since, it asks again.
      */
-    private Page read(HttpServletRequest request, Cursor cursor, int limit) throws SQLException {
+    private Page read(HttpServletRequest request, Cursor cursor, long before, int limit) throws SQLException {
         for (int attempt = 1; ; attempt++) {
             Audience audience = Identity.audience(request, store.knownRoles());
             try {
-                return cursor == null ? store.latest(audience, limit) : store.after(audience, cursor, limit);
+                return cursor == null ? store.latest(audience, limit, before) : store.after(audience, cursor, limit);
             } catch (UnaskedRoleException newRole) {
                 if (attempt == 3) {
                     throw newRole;
@@ -75,16 +75,20 @@ public final class NotificationsServlet extends HttpServlet {
         String user = request.getRemoteUser();
         Page page;
         try {
-            Params.allowOnly(request, "cursor", "limit");
+            Params.allowOnly(request, "cursor", "limit", "before");
             Cursor cursor = Params.cursor(request, false);
             int limit = Params.number(request, "limit", 100, 1, 500);
+            long before = Params.number(request, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
+            if (cursor != null && before != Long.MAX_VALUE) {
+                throw new Params.BadRequest("invalid_parameter", "before lists older rows and takes no cursor");
+            }
             long wait = polls.tryAcquire(user);
             if (wait > 0) {
                 metrics.rejected("poll_rate");
                 Json.refuse(response, 429, wait, "rate_limited", "polling too often; wait before the next poll");
                 return;
             }
-            page = read(request, cursor, limit);
+            page = read(request, cursor, before, limit);
         } catch (Params.BadRequest bad) {
             Json.error(response, 400, bad.error, bad.getMessage());
             return;

@@ -104,13 +104,13 @@ public final class NotificationStore {
     private static final String AFTER_FOR_USER = after(false, true);
     private static final String AFTER_FOR_USER_IN_BATCH = after(true, true);
 
-    /** A fresh start: the user's newest rows and the cursor for "now". */
+    /** A fresh start: the user's newest rows (below an id: older ones) and the cursor for "now". */
     private static final String LATEST = """
             SELECT s.*, n.*
             FROM (SELECT pg_current_snapshot()::text AS snapshot, %s %s) s
             LEFT JOIN LATERAL (
                 SELECT %s %s FROM notifications
-                WHERE TRUE %s %s
+                WHERE id < ? %s %s
                 ORDER BY id DESC
                 LIMIT ?
             ) n ON true
@@ -182,11 +182,17 @@ public final class NotificationStore {
 
     /** The user's newest {@code count} rows, oldest first, and a cursor for "now". */
     public Page latest(Audience audience, int count) throws SQLException {
+        return latest(audience, count, Long.MAX_VALUE);
+    }
+
+    /** The user's newest {@code count} rows with an id below {@code beforeId} (a page's "older"), oldest first. */
+    public Page latest(Audience audience, int count, long beforeId) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement query = connection.prepareStatement(LATEST)) {
             query.setArray(1, connection.createArrayOf("text", audience.askedAbout().toArray()));
             query.setString(2, audience.user());
-            int i = bindAudience(query, 2, audience);
+            query.setLong(3, beforeId);
+            int i = bindAudience(query, 3, audience);
             query.setInt(++i, count);
             Result result = read(query, true, false);
             return new Page(null, result.rows, Cursor.at(result.snapshot), false, List.of());

@@ -187,12 +187,14 @@ public final class ChangeFeed {
                 readsSeen = cursor.base();
             }
             long started = System.nanoTime();
+            // Every row this read finds was visible when it began: a wake-up comes at the commit.
+            long visibleAt = System.currentTimeMillis();
             Page page;
             lastReadHadRows = false;
             do {
                 page = store.after(connection, null, cursor, pageSize); // every user's rows
                 lastReadHadRows |= !page.rows().isEmpty();
-                hub.publish(page);
+                hub.publish(page, visibleAt);
                 cursor = page.next();
             } while (page.more() && running);
             NotificationStore.Reads reads = store.readsAfter(connection, readsSeen);

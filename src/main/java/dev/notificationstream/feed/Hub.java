@@ -98,14 +98,14 @@ public final class Hub {
     }
 
     /** Queues each subscriber its rows of the page: its own, everyone's and its roles'. */
-    public void publish(Page page) {
+    public void publish(Page page, long visibleAtMillis) {
         List<Notification> rows = page.rows();
         if (!rows.isEmpty() && !all.isEmpty()) {
             EncodedPage encoded = encoder.encode(page);
             Shares shares = Shares.of(rows, Instant.now());
             if (shares.broadcast.length == 0) {
                 shares.own.forEach((user, indexes) -> byUser.getOrDefault(user, Set.of())
-                        .forEach(subscriber -> subscriber.deliver(encoded, indexes)));
+                        .forEach(subscriber -> subscriber.deliver(encoded, indexes, visibleAtMillis)));
             } else {
                 boolean everyRowToAll = shares.broadcast.length == rows.size() && !shares.roles;
                 for (Subscriber subscriber : all) {
@@ -115,7 +115,7 @@ public final class Hub {
                         continue;
                     }
                     int[] mine = shares.own.get(subscriber.user);
-                    subscriber.deliver(encoded, mine != null ? merge(common, mine) : everyRowToAll ? null : common);
+                    subscriber.deliver(encoded, mine != null ? merge(common, mine) : everyRowToAll ? null : common, visibleAtMillis);
                 }
             }
         }

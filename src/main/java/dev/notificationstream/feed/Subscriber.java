@@ -17,8 +17,11 @@ import java.util.function.BiConsumer;
  */
 public final class Subscriber {
 
-    /** A page's rows for this subscriber; turned into bytes by the writer, not the ChangeFeed. */
-    private record Delivery(EncodedPage page, int[] rows, long bytes) {}
+    /**
+     * A page's rows for this subscriber; turned into bytes by the writer, not the ChangeFeed.
+     * {@code visibleAt}: when the ChangeFeed began the read that found them, where their delay starts.
+     */
+    private record Delivery(EncodedPage page, int[] rows, long visibleAt, long bytes) {}
 
     /**
      * The most handed to the container at once. A non-blocking write that does not fit the socket
@@ -125,8 +128,8 @@ public final class Subscriber {
         offer(frame);
     }
 
-    void deliver(EncodedPage page, int[] rows) {
-        offer(new Delivery(page, rows, page.length(rows)));
+    void deliver(EncodedPage page, int[] rows, long visibleAtMillis) {
+        offer(new Delivery(page, rows, visibleAtMillis, page.length(rows)));
     }
 
     /** Bytes queued and not yet written. */
@@ -274,11 +277,7 @@ public final class Subscriber {
             replayed = null;
         }
         int[] rows = page.visible(delivery.rows, replayed);
-        long now = System.currentTimeMillis();
-        int count = rows == null ? page.size() : rows.length;
-        for (int k = 0; k < count; k++) {
-            metrics.sent(page.row(rows == null ? k : rows[k]).createdAt().toEpochMilli(), now);
-        }
+        metrics.sent(rows == null ? page.size() : rows.length, delivery.visibleAt, System.currentTimeMillis());
         return page.bytes(rows);
     }
 

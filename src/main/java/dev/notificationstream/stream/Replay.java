@@ -5,6 +5,7 @@ import dev.notificationstream.db.Page;
 import dev.notificationstream.db.UnaskedRoleException;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
+import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Snapshot;
 import java.io.IOException;
@@ -30,14 +31,16 @@ public final class Replay {
     private final Audience audience;
     private final Page first;
     private final Subscriber subscriber;
+    private final Metrics metrics;
 
-    Replay(NotificationStore store, EventFormat format, int retryMs, Audience audience, Page first, Subscriber subscriber) {
+    Replay(NotificationStore store, EventFormat format, int retryMs, Audience audience, Page first, Subscriber subscriber, Metrics metrics) {
         this.store = store;
         this.format = format;
         this.retryMs = retryMs;
         this.audience = audience;
         this.first = first;
         this.subscriber = subscriber;
+        this.metrics = metrics;
     }
 
     /**
@@ -50,6 +53,7 @@ public final class Replay {
             Page page = first;
             while (true) {
                 if (!page.rows().isEmpty()) {
+                    metrics.replayed(page.rows().size());
                     out.write(format.encode(page).all());
                     out.flush();
                 }

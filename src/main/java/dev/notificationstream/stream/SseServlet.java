@@ -98,10 +98,13 @@ public final class SseServlet extends HttpServlet {
                 Json.unavailable(response);
                 return;
             }
+            long opened = System.nanoTime();
             subscriber = hub.subscribe(audience, reason -> {
                 limits.close(user, address);
-                Level level = reason == StreamEnd.CLIENT_GONE || reason == StreamEnd.SHUTDOWN ? Level.FINE : Level.INFO;
-                LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
+                // One line per stream, when it ends: the access log has its line when it starts
+                // (over HTTP/1.1 Tomcat logs the request when the servlet hands the connection over).
+                LOG.info(() -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from
+                        + " seconds=" + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - opened));
             });
             try {
                 page = cursor == null ? store.latest(audience, lastN) : store.after(audience, cursor, Replay.PAGE);
@@ -131,7 +134,7 @@ public final class SseServlet extends HttpServlet {
         hub.opened(subscriber);
         metrics.streamOpened(cursor != null);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
-        Replay replay = new Replay(store, format, config.retryMs(), audience, page, subscriber);
+        Replay replay = new Replay(store, format, config.retryMs(), audience, page, subscriber, metrics);
         response.setContentType("text/event-stream;charset=UTF-8");
         response.setHeader("Cache-Control", "no-cache, no-store"); // no cache, even for old browsers and proxies
         response.setHeader("X-Accel-Buffering", "no"); // nginx: do not buffer this response

@@ -73,6 +73,25 @@ class BadInputTest {
     }
 
     @ParameterizedTest
+    @ValueSource(strings = {"0", "-5", "x", "99999999999999999999"})
+    void before_that_is_no_id_is_a_400_naming_it(String before) {
+        alice().queryParam("before", before)
+                .when().get(server.url() + "/api/notifications")
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_parameter"))
+                .body("message", containsString("before must be a whole number from 1"));
+    }
+
+    @Test
+    void before_with_a_cursor_is_a_400() {
+        String cursor = alice().get(server.url() + "/api/notifications?limit=1").then().extract().path("cursor");
+        alice().queryParam("before", "10").queryParam("cursor", cursor)
+                .when().get(server.url() + "/api/notifications")
+                .then().statusCode(400)
+                .body("message", containsString("before lists older rows and takes no cursor"));
+    }
+
+    @ParameterizedTest
     @ValueSource(strings = {"101", "-1", "many"})
     void last_n_out_of_range_is_a_400_naming_it(String lastN) {
         alice().queryParam("last_n", lastN)

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
+import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.QueueLimits;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -31,21 +32,18 @@ class TomcatConfTest {
         }
 
         TreeSet<String> read = new TreeSet<>();
-        Config unset = Config.from(name -> {
+        Config.Source unset = name -> {
             read.add(name);
             return null;
-        });
-        DatabaseSettings unsetTimeouts = DatabaseSettings.from(name -> {
-            read.add(name);
-            return null;
-        });
-        QueueLimits unsetQueues = QueueLimits.from(name -> {
-            read.add(name);
-            return null;
-        });
+        };
+        Config config = Config.from(unset);
+        DatabaseSettings database = DatabaseSettings.from(unset);
+        OriginSettings origins = OriginSettings.from(unset);
+        QueueLimits queues = QueueLimits.from(unset);
         assertEquals(read, defaults.keySet(), "the settings Config and the settings records read");
-        assertEquals(unset, Config.from(defaults::get), "context.xml's defaults are Config's");
-        assertEquals(unsetTimeouts, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
-        assertEquals(unsetQueues, QueueLimits.from(defaults::get), "context.xml's defaults are QueueLimits'");
+        assertEquals(config, Config.from(defaults::get), "context.xml's defaults are Config's");
+        assertEquals(database, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
+        assertEquals(origins, OriginSettings.from(defaults::get), "context.xml's defaults are OriginSettings'");
+        assertEquals(queues, QueueLimits.from(defaults::get), "context.xml's defaults are QueueLimits'");
     }
 }
