@@ -36,9 +36,14 @@ class ChangeFeedRecoveryTest {
             assertEquals(List.of("during the outage", "broadcast during the outage"),
                     received.stream().map(n -> n.get("title").asText()).toList());
         }
+        // The rows may have come through the pool, before the LISTEN connection was open again.
+        long deadline = System.nanoTime() + Duration.ofSeconds(20).toNanos();
+        while (!"UP".equals(given().when().get(server.url() + "/health/ready").then().extract().path("changeFeed"))) {
+            org.junit.jupiter.api.Assertions.assertTrue(System.nanoTime() < deadline, "the LISTEN connection was not opened again");
+            Thread.sleep(50);
+        }
         given().when().get(server.url() + "/health/ready")
                 .then().statusCode(200)
-                .body("changeFeed", org.hamcrest.Matchers.equalTo("UP"))
                 .body("changeFeedReconnects", org.hamcrest.Matchers.greaterThanOrEqualTo(1));
     }
 }
