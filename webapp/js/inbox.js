@@ -126,14 +126,19 @@ function say(text, ms = 8_000) {
   }
 }
 
-/** Only http(s) links, resolved against the page: a "javascript:" link from the database is dropped. */
+/**
+ * Only http(s) links, resolved against the page: a "javascript:" link from the database is dropped,
+ * and so is a path that leaves this site ("//host", "/\\host"), as the table's rule drops them.
+ */
 function safeLink(link) {
   if (!link) {
     return null;
   }
   try {
     const url = new URL(link, document.baseURI);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+    const absolute = /^https?:\/\//.test(link);
+    const ours = url.origin === new URL(document.baseURI).origin;
+    return (url.protocol === 'https:' || url.protocol === 'http:') && (absolute || ours) ? url.href : null;
   } catch {
     return null;
   }

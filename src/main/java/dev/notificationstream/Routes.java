@@ -16,6 +16,7 @@ import dev.notificationstream.http.RateLimiter;
 import dev.notificationstream.http.Origins;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.OriginSettings;
+import dev.notificationstream.config.StreamStartSettings;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
@@ -38,14 +39,15 @@ public final class Routes {
 
     /** {@code hub} and {@code feed} are null when SSE is off. */
     public static void register(ServletContext context, Config config, OriginSettings originSettings, DataSource dataSource,
-            NotificationStore store, Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics) {
+            NotificationStore store, Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics, StreamStartSettings startSettings) {
         Origins origins = new Origins(config.corsAllowedOrigins(), originSettings.publicOrigins());
         EnumSet<DispatcherType> every = EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR, DispatcherType.ASYNC);
         context.addFilter("security-headers", new SecurityHeadersFilter()).addMappingForUrlPatterns(every, false, "/*");
         context.addFilter("cors", new CorsFilter(origins)).addMappingForUrlPatterns(every, false, "/*");
 
         StreamLimits limits = new StreamLimits(config.maxStreams(), config.maxStreamsPerUser(), config.maxStreamsPerAddress());
-        ServletRegistration.Dynamic events = context.addServlet("events", new SseServlet(config, store, hub, format, limits, metrics));
+        RateLimiter starts = new RateLimiter(config.maxStreamsPerUser(), TimeUnit.MILLISECONDS.toNanos(startSettings.minIntervalMs()));
+        ServletRegistration.Dynamic events = context.addServlet("events", new SseServlet(config, store, hub, format, limits, starts, metrics));
         events.setAsyncSupported(true);
         events.addMapping("/events");
 

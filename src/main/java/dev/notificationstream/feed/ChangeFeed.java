@@ -110,11 +110,13 @@ public final class ChangeFeed {
                     listen.execute("LISTEN notifications"); // before the catch-up read, or a commit between them waits for the timer
                 }
                 PGConnection notifications = connection.unwrap(PGConnection.class);
+                // Listening from here: said before the catch-up publishes its rows, so whoever sees a
+                // row also sees the feed listening (readiness raced the rows).
+                listening = true;
                 read(connection);
                 if (failures > 0) {
                     LOG.info("change feed reconnected after " + failures + " failed attempt(s)");
                 }
-                listening = true;
                 failures = 0;
                 long lastRead = System.nanoTime();
                 while (running) {

@@ -109,11 +109,7 @@ public final class Hub {
             } else {
                 boolean everyRowToAll = shares.broadcast.length == rows.size() && !shares.roles;
                 for (Subscriber subscriber : all) {
-                    int[] common = shares.roles ? forRoles(subscriber, rows, shares.broadcast) : shares.broadcast;
-                    if (common == null) {
-                        subscriber.end(StreamEnd.AUDIENCE_CHANGED);
-                        continue;
-                    }
+                    int[] common = shares.roles ? forRoles(subscriber.audience(), rows, shares.broadcast) : shares.broadcast;
                     int[] mine = shares.own.get(subscriber.user);
                     subscriber.deliver(encoded, mine != null ? merge(common, mine) : everyRowToAll ? null : common, visibleAtMillis);
                 }
@@ -174,16 +170,11 @@ public final class Hub {
         }
     }
 
-    /** The broadcast rows this subscriber's roles let through; null when it was not asked about a role. */
-    private static int[] forRoles(Subscriber subscriber, List<Notification> rows, int[] broadcast) {
-        Audience audience = subscriber.audience();
+    /** The broadcast rows this subscriber's roles let through. */
+    private static int[] forRoles(Audience audience, List<Notification> rows, int[] broadcast) {
         IntStream.Builder kept = IntStream.builder();
         for (int i : broadcast) {
-            Notification row = rows.get(i);
-            if (audience.unsureOf(row)) {
-                return null;
-            }
-            if (audience.receives(row)) {
+            if (audience.receives(rows.get(i))) {
                 kept.add(i);
             }
         }

@@ -2,7 +2,6 @@ package dev.notificationstream.stream;
 
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
-import dev.notificationstream.db.UnaskedRoleException;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
 import dev.notificationstream.metrics.Metrics;
@@ -73,9 +72,6 @@ public final class Replay {
             }
             out.flush();
             return page.next().base();
-        } catch (UnaskedRoleException newRole) {
-            // A later page met a new role; nothing of that page went out: resume from the last.
-            subscriber.end(StreamEnd.AUDIENCE_CHANGED);
         } catch (IOException | SQLException | RuntimeException interrupted) {
             LOG.fine(() -> "replay ended user=" + audience.user() + " reason=" + interrupted);
             subscriber.end(StreamEnd.CLIENT_GONE);

@@ -84,6 +84,9 @@ class TomcatDistributionIT {
         assertTrue(health.get("virtualThreads").asBoolean(), "GET /health ran on a virtual thread: " + health);
         HttpResponse<String> ready = get("/health/ready", null, Map.of());
         assertEquals(200, ready.statusCode(), ready.body());
+        // The Tomcat this build was made against: the lean connector and the hand-over are on (OtherTomcatIT: off elsewhere).
+        assertFalse(read(console).contains("LeanHttp11NioProtocol:"), read(console));
+        assertFalse(read(console).contains("not handed over"), read(console));
     }
 
     @Test
