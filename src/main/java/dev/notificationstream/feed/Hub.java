@@ -6,6 +6,7 @@ import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
 import dev.notificationstream.config.QueueLimits;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -43,6 +45,8 @@ public final class Hub {
     /** The cursor of the last complete batch, or null before the first; heartbeats carry it. */
     private volatile Cursor latest;
     private volatile boolean closing;
+    /** Ends streams when their tokens expire; one thread, as each of its tasks only queues a frame or ends a stream. */
+    private final ScheduledThreadPoolExecutor expiry = new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().name("sse-expiry").factory());
 
     public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, QueueLimits queueLimits, Metrics metrics) {
         this.encoder = encoder;
@@ -52,6 +56,7 @@ public final class Hub {
         this.backlog = new Backlog(queueLimits.totalBytes());
         this.metrics = metrics;
         metrics.activeStreams(open::get);
+        expiry.setRemoveOnCancelPolicy(true); // a stream that ended leaves nothing behind
     }
 
     /**
@@ -70,6 +75,20 @@ public final class Hub {
         byUser.computeIfAbsent(audience.user(), u -> ConcurrentHashMap.newKeySet()).add(subscriber);
         all.add(subscriber);
         return subscriber;
+    }
+
+    /**
+     * A stream never outlives its sign-in token: it hears {@code token-expiring} a minute before
+     * {@code exp} (or half its remaining life when that is shorter), and ends at {@code exp}.
+     */
+    public void expireAt(Subscriber subscriber, Instant exp) {
+        long left = Math.max(0, Duration.between(Instant.now(), exp).toMillis());
+        long lead = Math.min(TimeUnit.MINUTES.toMillis(1), left / 2);
+        byte[] warning = encoder.tokenExpiring(exp.getEpochSecond());
+        subscriber.timer(expiry.schedule(() -> {
+            subscriber.send(warning);
+            subscriber.timer(expiry.schedule(() -> subscriber.end(StreamEnd.TOKEN_EXPIRED), lead, TimeUnit.MILLISECONDS));
+        }, left - lead, TimeUnit.MILLISECONDS));
     }
 
     private void remove(Subscriber subscriber) {
@@ -233,6 +252,7 @@ public final class Hub {
         for (Subscriber subscriber : all) {
             subscriber.end(StreamEnd.SHUTDOWN);
         }
+        expiry.shutdownNow();
         fanOut.stop();
     }
 }

@@ -5,6 +5,7 @@ import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Snapshot;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
@@ -59,6 +60,8 @@ public final class Subscriber {
     private boolean unflushed;
     private long blockedSinceNanos;
     private StreamEnd ended;
+    /** What the stream waits for besides its client (its token's expiry); cancelled when it ends. */
+    private Future<?> timer;
     /** The start was answered (Hub.opened); read by the hub once the stream has ended. */
     private boolean opened;
 
@@ -281,6 +284,19 @@ public final class Subscriber {
         return page.bytes(rows);
     }
 
+    /** Keeps {@code next} to cancel when the stream ends (at once if it has). */
+    void timer(Future<?> next) {
+        lock.lock();
+        try {
+            timer = next;
+            if (ended != null) {
+                next.cancel(false);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Ends the stream once, for one reason. Safe from any thread. */
     public void end(StreamEnd reason) {
         Sink closing;
@@ -296,6 +312,9 @@ public final class Subscriber {
             writing = null;
             queuedBytes = 0;
             closing = sink;
+            if (timer != null) {
+                timer.cancel(false);
+            }
         } finally {
             lock.unlock();
         }

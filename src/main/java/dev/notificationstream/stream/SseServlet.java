@@ -1,5 +1,7 @@
 package dev.notificationstream.stream;
 
+import dev.notificationstream.auth.TokenAuthModule;
+import dev.notificationstream.auth.TokenPrincipal;
 import dev.notificationstream.http.Failures;
 import dev.notificationstream.http.Identity;
 import dev.notificationstream.http.Params;
@@ -25,6 +27,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.logging.Logger;
 
@@ -114,6 +117,12 @@ public final class SseServlet extends HttpServlet {
         }
         Cursor cursor = start.cursor();
         String from = cursor == null ? "now" : cursor.toString();
+        TokenPrincipal token = request.getUserPrincipal() instanceof TokenPrincipal signedIn ? signedIn : null;
+        if (token != null && !token.expiresAt().isAfter(Instant.now())) {
+            // Past exp but within the clock skew: fine for a poll, but a stream would end at once, and come back.
+            TokenAuthModule.refuse(response, "token_expired", null);
+            return;
+        }
         // Each start is a replay query: a loop of starts is held to the pace of polls.
         long wait = starts.tryAcquire(user);
         if (wait > 0) {
@@ -143,6 +152,9 @@ public final class SseServlet extends HttpServlet {
             LOG.info(() -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from
                     + " seconds=" + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - opened));
         });
+        if (token != null) {
+            hub.expireAt(subscriber, token.expiresAt());
+        }
         Page page;
         try {
             page = cursor == null ? store.latest(audience, start.lastN()) : store.after(audience, cursor, Replay.PAGE);
