@@ -5,8 +5,10 @@ import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
+import dev.notificationstream.config.QueueLimits;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -17,6 +19,7 @@ import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.IntStream;
 
 /**
@@ -29,6 +32,8 @@ public final class Hub {
     private final PageEncoder encoder;
     private final FanOut fanOut;
     private final int queueCapacity;
+    private final long queueBytes;
+    private final Backlog backlog;
     private final Metrics metrics;
     private final Map<String, Set<Subscriber>> byUser = new ConcurrentHashMap<>();
     private final Set<Subscriber> all = ConcurrentHashMap.newKeySet();
@@ -44,10 +49,12 @@ public final class Hub {
     /** Ends streams when their tokens expire; one thread, as each of its tasks only queues a frame or ends a stream. */
     private final ScheduledThreadPoolExecutor expiry = new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().name("sse-expiry").factory());
 
-    public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, Metrics metrics) {
+    public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, QueueLimits queueLimits, Metrics metrics) {
         this.encoder = encoder;
         this.fanOut = new FanOut(writerThreads);
         this.queueCapacity = queueCapacity;
+        this.queueBytes = queueLimits.streamBytes();
+        this.backlog = new Backlog(queueLimits.totalBytes());
         this.metrics = metrics;
         metrics.activeStreams(open::get);
         expiry.setRemoveOnCancelPolicy(true); // a stream that ended leaves nothing behind
@@ -58,12 +65,15 @@ public final class Hub {
      * {@code onEnd} runs once when the stream ends, whatever ends it.
      */
     public Subscriber subscribe(Audience audience, Consumer<StreamEnd> onEnd) {
-        Subscriber subscriber = new Subscriber(audience, serials.getAndIncrement(), queueCapacity, fanOut, metrics, (ended, reason) -> {
+        Subscriber subscriber = new Subscriber(audience, serials.getAndIncrement(), queueCapacity, queueBytes, backlog, fanOut, metrics, (ended, reason) -> {
             remove(ended);
             if (ended.wasOpened()) {
                 open.decrementAndGet();
             }
             metrics.streamEnded(reason.name());
+            if (reason == StreamEnd.ERROR) {
+                metrics.sseError("server");
+            }
             onEnd.accept(reason);
         });
         byUser.computeIfAbsent(audience.user(), u -> ConcurrentHashMap.newKeySet()).add(subscriber);
@@ -128,9 +138,32 @@ public final class Hub {
                 }
             }
         }
+        if (backlog.isOver()) {
+            shed();
+        }
         if (!page.more()) {
             latest = page.next();
         }
+    }
+
+    /** Ends the streams holding the most until what all queues hold is within its bound again. */
+    private void shed() {
+        record Held(Subscriber subscriber, long bytes) {}
+        List<Held> heaviest = all.stream().map(s -> new Held(s, s.queuedBytes()))
+                .filter(held -> held.bytes > 0)
+                .sorted(Comparator.comparingLong(Held::bytes).reversed())
+                .toList();
+        for (Held held : heaviest) {
+            if (!backlog.isOver()) {
+                return;
+            }
+            held.subscriber.end(StreamEnd.SLOW_CONSUMER);
+        }
+    }
+
+    /** What all queues hold, in bytes, each page once. */
+    public long queuedBytes() {
+        return backlog.held();
     }
 
     /**
@@ -208,13 +241,25 @@ public final class Hub {
         }
     }
 
+    /**
+     * Ends the streams of the audiences {@code out} picks, for {@code reason}, each after what it
+     * has queued and then {@code goodbye}; the others carry on.
+     */
+    public void closeWhere(Predicate<Audience> out, byte[] goodbye, StreamEnd reason) {
+        for (Subscriber subscriber : all) {
+            if (out.test(subscriber.audience())) {
+                subscriber.close(goodbye, reason);
+            }
+        }
+    }
+
     /** Tells every stream when to come back, and stops the writers once they have or time is up. */
     public void close(int retryMs, long waitMillis) throws InterruptedException {
         closing = true;
         for (Subscriber subscriber : all) {
             // Spread the comeback over the retry interval so a restart is not a stampede.
             int jittered = retryMs / 2 + ThreadLocalRandom.current().nextInt(retryMs / 2 + 1);
-            subscriber.close(encoder.goodbye(jittered));
+            subscriber.close(encoder.goodbye(jittered), StreamEnd.SHUTDOWN);
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         while (!all.isEmpty() && System.nanoTime() < deadline) {
