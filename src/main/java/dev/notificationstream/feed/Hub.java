@@ -5,8 +5,10 @@ import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
+import dev.notificationstream.config.QueueLimits;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +32,8 @@ public final class Hub {
     private final PageEncoder encoder;
     private final FanOut fanOut;
     private final int queueCapacity;
+    private final long queueBytes;
+    private final Backlog backlog;
     private final Metrics metrics;
     private final Map<String, Set<Subscriber>> byUser = new ConcurrentHashMap<>();
     private final Set<Subscriber> all = ConcurrentHashMap.newKeySet();
@@ -45,10 +49,12 @@ public final class Hub {
     /** Ends streams when their tokens expire; one thread, as each of its tasks only queues a frame or ends a stream. */
     private final ScheduledThreadPoolExecutor expiry = new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().name("sse-expiry").factory());
 
-    public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, Metrics metrics) {
+    public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, QueueLimits queueLimits, Metrics metrics) {
         this.encoder = encoder;
         this.fanOut = new FanOut(writerThreads);
         this.queueCapacity = queueCapacity;
+        this.queueBytes = queueLimits.streamBytes();
+        this.backlog = new Backlog(queueLimits.totalBytes());
         this.metrics = metrics;
         metrics.activeStreams(open::get);
         expiry.setRemoveOnCancelPolicy(true); // a stream that ended leaves nothing behind
@@ -59,7 +65,7 @@ public final class Hub {
      * {@code onEnd} runs once when the stream ends, whatever ends it.
      */
     public Subscriber subscribe(Audience audience, Consumer<StreamEnd> onEnd) {
-        Subscriber subscriber = new Subscriber(audience, serials.getAndIncrement(), queueCapacity, fanOut, metrics, (ended, reason) -> {
+        Subscriber subscriber = new Subscriber(audience, serials.getAndIncrement(), queueCapacity, queueBytes, backlog, fanOut, metrics, (ended, reason) -> {
             remove(ended);
             if (ended.wasOpened()) {
                 open.decrementAndGet();
@@ -132,9 +138,32 @@ public final class Hub {
                 }
             }
         }
+        if (backlog.isOver()) {
+            shed();
+        }
         if (!page.more()) {
             latest = page.next();
         }
+    }
+
+    /** Ends the streams holding the most until what all queues hold is within its bound again. */
+    private void shed() {
+        record Held(Subscriber subscriber, long bytes) {}
+        List<Held> heaviest = all.stream().map(s -> new Held(s, s.queuedBytes()))
+                .filter(held -> held.bytes > 0)
+                .sorted(Comparator.comparingLong(Held::bytes).reversed())
+                .toList();
+        for (Held held : heaviest) {
+            if (!backlog.isOver()) {
+                return;
+            }
+            held.subscriber.end(StreamEnd.SLOW_CONSUMER);
+        }
+    }
+
+    /** What all queues hold, in bytes, each page once. */
+    public long queuedBytes() {
+        return backlog.held();
     }
 
     /**
