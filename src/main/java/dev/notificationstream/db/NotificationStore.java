@@ -298,6 +298,11 @@ public final class NotificationStore {
         return known != null ? known : roles();
     }
 
+    /** Makes the next {@link #knownRoles} read them anew: a recent row names a role not among them. */
+    public void forgetRoles() {
+        knownRoles = null;
+    }
+
     /** Every role some row has addressed: the roles to ask the container about. */
     public Set<String> roles() throws SQLException {
         try (Connection connection = dataSource.getConnection();

@@ -5,6 +5,7 @@ import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
+import dev.notificationstream.model.Snapshot;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -14,13 +15,15 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.stream.IntStream;
 
 /**
  * Who is listening: subscribers by user, and all of them for broadcast rows. The ChangeFeed
  * publishes each page here once; the hub encodes it once and queues each subscriber its share,
- * never waiting for any of them.
+ * never waiting for any of them. It keeps what was published lately ({@link Recent}), so that a
+ * stream resuming from a recent cursor, or starting "now", needs no query.
  */
 public final class Hub {
 
@@ -37,13 +40,45 @@ public final class Hub {
     /** The cursor of the last complete batch, or null before the first; heartbeats carry it. */
     private volatile Cursor latest;
     private volatile boolean closing;
+    /**
+     * Held while a page or marks are published and while a stream starts from {@link #recent}: what
+     * was published before a start is in its backlog, what comes after is in its queue.
+     */
+    private final ReentrantLock publishing = new ReentrantLock();
+    private final Recent recent;
 
+    /** What a stream starting from the recent pages gets: its subscriber and what it missed. */
+    public record Start(Subscriber subscriber, Backlog backlog) {}
+
+    /** Keeps the recent pages as {@link #RECENT_ROWS} rows of the last {@link #RECENT_SECONDS} seconds at most. */
     public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, Metrics metrics) {
+        this(encoder, writerThreads, queueCapacity, metrics, RECENT_ROWS, RECENT_SECONDS);
+    }
+
+    static final int RECENT_ROWS = 10_000;
+    static final int RECENT_SECONDS = 60;
+
+    Hub(PageEncoder encoder, int writerThreads, int queueCapacity, Metrics metrics, int recentRows, int recentSeconds) {
         this.encoder = encoder;
         this.fanOut = new FanOut(writerThreads);
         this.queueCapacity = queueCapacity;
         this.metrics = metrics;
+        this.recent = new Recent(recentRows, TimeUnit.SECONDS.toNanos(recentSeconds));
         metrics.activeStreams(all::size);
+    }
+
+    /**
+     * Subscribes a stream that starts from {@code from} (null: "now") if what it missed is all in
+     * the recent pages; null when it is not (the caller reads the database instead).
+     */
+    public Start start(Audience audience, Cursor from, Consumer<StreamEnd> onEnd) {
+        publishing.lock();
+        try {
+            Backlog backlog = recent.since(audience, from);
+            return backlog == null ? null : new Start(subscribe(audience, onEnd), backlog);
+        } finally {
+            publishing.unlock();
+        }
     }
 
     /**
@@ -81,8 +116,19 @@ public final class Hub {
     /** Queues each subscriber its rows of the page: its own, everyone's and its roles'. */
     public void publish(Page page) {
         List<Notification> rows = page.rows();
-        if (!rows.isEmpty() && !all.isEmpty()) {
-            EncodedPage encoded = encoder.encode(page);
+        EncodedPage encoded = rows.isEmpty() ? null : encoder.encode(page);
+        publishing.lock();
+        try {
+            recent.add(page, encoded, System.nanoTime());
+            deliver(page, encoded);
+        } finally {
+            publishing.unlock();
+        }
+    }
+
+    private void deliver(Page page, EncodedPage encoded) {
+        List<Notification> rows = page.rows();
+        if (encoded != null && !all.isEmpty()) {
             Shares shares = Shares.of(rows, Instant.now());
             if (shares.broadcast.length == 0) {
                 shares.own.forEach((user, indexes) -> byUser.getOrDefault(user, Set.of())
@@ -157,15 +203,24 @@ public final class Hub {
         return merged;
     }
 
-    /** Tells each user's open streams which rows they marked read, wherever they did it. */
-    public void publishReads(Map<String, List<Long>> idsByUser) {
-        idsByUser.forEach((user, ids) -> {
-            Set<Subscriber> streams = byUser.getOrDefault(user, Set.of());
-            if (!streams.isEmpty()) {
-                byte[] frame = encoder.readFrame(ids);
-                streams.forEach(subscriber -> subscriber.send(frame));
-            }
-        });
+    /**
+     * Tells each user's open streams which rows they marked read, wherever they did it: the marks
+     * committed after {@code since} that {@code snapshot} saw.
+     */
+    public void publishReads(Snapshot since, Map<String, List<Long>> idsByUser, Snapshot snapshot) {
+        publishing.lock();
+        try {
+            recent.addMarks(since, idsByUser, snapshot, System.nanoTime());
+            idsByUser.forEach((user, ids) -> {
+                Set<Subscriber> streams = byUser.getOrDefault(user, Set.of());
+                if (!streams.isEmpty()) {
+                    byte[] frame = encoder.readFrame(ids);
+                    streams.forEach(subscriber -> subscriber.send(frame));
+                }
+            });
+        } finally {
+            publishing.unlock();
+        }
     }
 
     /**

@@ -3,6 +3,7 @@ package dev.notificationstream.stream;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
 import dev.notificationstream.db.UnaskedRoleException;
+import dev.notificationstream.feed.Backlog;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
 import dev.notificationstream.model.Audience;
@@ -15,7 +16,7 @@ import java.util.logging.Logger;
 
 /**
  * What a stream sends before it goes live: the hello, every page from the first (read by the
- * servlet) to "now", the read marks made while the client was away, and a cursor frame when the
+ * servlet) to "now" or the rows missed of the ChangeFeed's recent pages, the read marks made while the client was away, and a cursor frame when the
  * last page had no rows. Written with blocking writes at the client's pace, on whichever transport
  * holds the stream.
  */
@@ -29,14 +30,18 @@ public final class Replay {
     private final int retryMs;
     private final Audience audience;
     private final Page first;
+    private final Backlog.Missed missed;
     private final Subscriber subscriber;
 
-    Replay(NotificationStore store, EventFormat format, int retryMs, Audience audience, Page first, Subscriber subscriber) {
+    /** From the database ({@code first}, the servlet's read) or from the ChangeFeed's recent pages ({@code missed}). */
+    Replay(NotificationStore store, EventFormat format, int retryMs, Audience audience, Page first, Backlog.Missed missed,
+            Subscriber subscriber) {
         this.store = store;
         this.format = format;
         this.retryMs = retryMs;
         this.audience = audience;
         this.first = first;
+        this.missed = missed;
         this.subscriber = subscriber;
     }
 
@@ -47,6 +52,9 @@ public final class Replay {
     Snapshot writeTo(OutputStream out) {
         try {
             out.write(format.hello(retryMs));
+            if (missed != null) {
+                return fromMemory(out);
+            }
             Page page = first;
             while (true) {
                 if (!page.rows().isEmpty()) {
@@ -77,5 +85,19 @@ public final class Replay {
             subscriber.end(StreamEnd.CLIENT_GONE);
         }
         return null;
+    }
+
+    private Snapshot fromMemory(OutputStream out) throws IOException {
+        for (byte[] events : missed.events()) {
+            out.write(events);
+        }
+        if (!missed.endsAtNext()) {
+            out.write(format.cursorFrame(missed.next()));
+        }
+        if (!missed.reads().isEmpty()) {
+            out.write(format.readFrame(missed.reads()));
+        }
+        out.flush();
+        return missed.replayed();
     }
 }

@@ -8,6 +8,7 @@ import dev.notificationstream.db.CursorAheadException;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
 import dev.notificationstream.db.UnaskedRoleException;
+import dev.notificationstream.feed.Backlog;
 import dev.notificationstream.feed.Hub;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
@@ -24,13 +25,15 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
  * {@code GET /events}: the user's notifications as Server-Sent Events. The stream subscribes
  * first, then replays from the client's cursor (blocking writes, page by page, at the client's
- * pace), then goes live; live pages skip the rows the replay sent, so the hand-over loses nothing
+ * pace), then goes live. A start "now", or from a cursor the ChangeFeed's recent pages cover, replays
+ * from those pages with no query ({@link Hub#start}); others read the database; live pages skip the rows the replay sent, so the hand-over loses nothing
  * and repeats nothing. Over HTTP/1.1 the servlet hands the connection over to a
  * {@link SocketStream}, which replays and holds the stream with nothing of the request kept; other
  * streams (HTTP/2) replay here and stay async requests ({@link SseStream}).
@@ -82,9 +85,15 @@ public final class SseServlet extends HttpServlet {
         Audience audience = null;
         Subscriber subscriber = null;
         Page page = null;
+        Backlog.Missed missed = null;
+        Consumer<StreamEnd> onEnd = reason -> {
+            limits.close(user, address);
+            Level level = reason == StreamEnd.CLIENT_GONE || reason == StreamEnd.SHUTDOWN ? Level.FINE : Level.INFO;
+            LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
+        };
         // The audience asks the container about the roles the store knows; when the first read meets
         // a role added since, the store forgets them and the start is made again with them read anew.
-        for (int attempt = 1; page == null; attempt++) {
+        for (int attempt = 1; page == null && missed == null; attempt++) {
             StreamLimits.Limit broken = limits.tryOpen(user, address);
             if (broken != null) {
                 refuse(response, broken, user, address);
@@ -98,13 +107,20 @@ public final class SseServlet extends HttpServlet {
                 Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
                 return;
             }
-            subscriber = hub.subscribe(audience, reason -> {
-                limits.close(user, address);
-                Level level = reason == StreamEnd.CLIENT_GONE || reason == StreamEnd.SHUTDOWN ? Level.FINE : Level.INFO;
-                LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
-            });
+            // A cursor the ChangeFeed's recent pages cover, or "now": no query.
+            Hub.Start start = lastN == 0 ? hub.start(audience, cursor, onEnd) : null;
             try {
-                page = cursor == null ? store.latest(audience, lastN) : store.after(audience, cursor, Replay.PAGE);
+                if (start != null) {
+                    subscriber = start.subscriber();
+                    missed = start.backlog().missed();
+                    if (missed == null) {
+                        store.forgetRoles(); // a recent row names a role not asked about
+                        throw new UnaskedRoleException();
+                    }
+                } else {
+                    subscriber = hub.subscribe(audience, onEnd);
+                    page = cursor == null ? store.latest(audience, lastN) : store.after(audience, cursor, Replay.PAGE);
+                }
             } catch (UnaskedRoleException newRole) {
                 subscriber.end(StreamEnd.AUDIENCE_CHANGED);
                 if (attempt == 3) { // three new roles in a row: let the client come back
@@ -123,9 +139,9 @@ public final class SseServlet extends HttpServlet {
             }
         }
 
-        metrics.streamOpened(cursor != null);
+        metrics.streamOpened(cursor != null, missed != null);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
-        Replay replay = new Replay(store, format, config.retryMs(), audience, page, subscriber);
+        Replay replay = new Replay(store, format, config.retryMs(), audience, page, missed, subscriber);
         response.setContentType("text/event-stream;charset=UTF-8");
         response.setHeader("Cache-Control", "no-cache, no-store"); // no cache, even for old browsers and proxies
         response.setHeader("X-Accel-Buffering", "no"); // nginx: do not buffer this response

@@ -87,8 +87,16 @@ class AudienceTest {
     void a_resumed_stream_gets_the_first_row_for_a_role_added_after_the_server_read_the_roles() throws Exception {
         String cursor = cursorNow("alice");
         server.execute("INSERT INTO notifications (recipient_role, title) VALUES ('user', 'for every user')");
+        // A start served from the ChangeFeed's recent pages before the feed read the row is ended
+        // when the row arrives (its audience was not asked about the role), and gets it on its resume.
         try (SseClient alice = SseClient.open(server.url(), "/events", "alice", cursor)) {
-            assertEquals(List.of("for every user"), titles(alice.drain(Duration.ofSeconds(1))));
+            List<JsonNode> rows = alice.drain(Duration.ofSeconds(1));
+            if (rows.isEmpty()) {
+                try (SseClient resumed = SseClient.open(server.url(), "/events", "alice", alice.lastEventId())) {
+                    rows = resumed.drain(Duration.ofSeconds(1));
+                }
+            }
+            assertEquals(List.of("for every user"), titles(rows));
         }
     }
 
