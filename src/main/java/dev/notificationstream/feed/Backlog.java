@@ -56,7 +56,12 @@ public final class Backlog {
             }
             atNext = rows.length > 0 && page.page.next().equals(next);
         }
-        // Live pages skip the rows the client's cursor had seen ("now": those the window had).
+        // The window's cursor, unless it is behind the client's (the feed still inside a batch the
+        // client finished through the database): then the client's own, so its resume point never
+        // moves back. Live pages skip the rows the client's cursor had seen ("now": those the window had).
+        if (from != null && events.isEmpty() && !next.base().seesAllOf(from.base())) {
+            return new Missed(events, false, from, reads, from.base());
+        }
         return new Missed(events, atNext, next, reads, (from == null ? next : from).base());
     }
 

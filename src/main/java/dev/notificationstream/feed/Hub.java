@@ -230,12 +230,14 @@ public final class Hub {
      */
     public void heartbeat(int heartbeatSeconds) {
         int second = Math.floorMod(heartbeatSecond++, heartbeatSeconds);
-        byte[] heartbeat = encoder.heartbeat(latest);
+        Cursor cursor = latest;
+        byte[] withCursor = encoder.heartbeat(cursor);
+        byte[] plain = encoder.heartbeat(null);
         // A client that took nothing for two heartbeats is not reading: let it catch up later.
         long stalledAfter = TimeUnit.SECONDS.toNanos(2L * heartbeatSeconds);
         for (Subscriber subscriber : all) {
             if (Math.floorMod(subscriber.serial, heartbeatSeconds) == second) {
-                subscriber.tick(heartbeat, stalledAfter);
+                subscriber.tick(cursor, withCursor, plain, stalledAfter);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.notificationstream.feed;
 
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
+import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Snapshot;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -18,6 +19,15 @@ public final class Subscriber {
 
     /** A page's rows for this subscriber; turned into bytes by the writer, not the ChangeFeed. */
     private record Delivery(EncodedPage page, int[] rows) {}
+
+    /**
+     * What a stream's replay sent: every row {@code seen} saw (live pages skip those), and
+     * {@code cursor}, the client's resume point after it.
+     */
+    public record Replayed(Snapshot seen, Cursor cursor) {}
+
+    /** A heartbeat, with the latest cursor, or without one when that would move the client's resume point back. */
+    private record Heartbeat(Cursor latest, byte[] withCursor, byte[] plain) {}
 
     /** Queued after a goodbye frame: end the stream once everything before it is written. */
     private static final Object CLOSE = new Object();
@@ -38,6 +48,11 @@ public final class Subscriber {
     private Sink sink;
     /** Rows this snapshot saw were sent by the replay; null once live pages can no longer hold any. */
     private Snapshot replayed;
+    /**
+     * The last cursor this stream sent: a heartbeat carries the latest only when that saw everything
+     * this one did, so that the client's resume point never moves back (a resume would repeat rows).
+     */
+    private Cursor sent;
     private boolean unflushed;
     private long blockedSinceNanos;
     private StreamEnd ended;
@@ -61,14 +76,15 @@ public final class Subscriber {
      * Starts writing: the replay up to {@code replayed} has been sent, so queued and future pages
      * skip the rows it covered. Returns false when the stream ended meanwhile (its queue overflowed).
      */
-    public boolean goLive(Sink sink, Snapshot replayed) {
+    public boolean goLive(Sink sink, Replayed replay) {
         lock.lock();
         try {
             if (ended != null) {
                 return false;
             }
             this.sink = sink;
-            this.replayed = replayed;
+            this.replayed = replay.seen();
+            this.sent = replay.cursor();
             return true;
         } finally {
             lock.unlock();
@@ -89,8 +105,11 @@ public final class Subscriber {
         offer(new Delivery(page, rows));
     }
 
-    /** A heartbeat tick: ends a stream that stopped reading, else queues the heartbeat. */
-    void tick(byte[] heartbeat, long stalledAfterNanos) {
+    /**
+     * A heartbeat tick: ends a stream that stopped reading, else queues the heartbeat, which carries
+     * {@code latest} ({@code withCursor}) or not ({@code plain}).
+     */
+    void tick(Cursor latest, byte[] withCursor, byte[] plain, long stalledAfterNanos) {
         lock.lock();
         try {
             if (sink == null || ended != null) {
@@ -100,7 +119,7 @@ public final class Subscriber {
                 end(StreamEnd.SLOW_CONSUMER);
                 return;
             }
-            offer(heartbeat);
+            offer(new Heartbeat(latest, withCursor, plain));
             metrics.heartbeat();
         } finally {
             lock.unlock();
@@ -166,7 +185,11 @@ public final class Subscriber {
                     return;
                 }
                 queue.poll();
-                byte[] bytes = item instanceof Delivery delivery ? bytesOf(delivery) : (byte[]) item;
+                byte[] bytes = switch (item) {
+                    case Delivery delivery -> bytesOf(delivery);
+                    case Heartbeat heartbeat -> bytesOf(heartbeat);
+                    default -> (byte[]) item;
+                };
                 if (bytes.length > 0) {
                     sink.write(bytes);
                     unflushed = true;
@@ -182,6 +205,15 @@ public final class Subscriber {
         }
     }
 
+    private byte[] bytesOf(Heartbeat heartbeat) {
+        Cursor latest = heartbeat.latest;
+        if (latest == null || sent != null && !latest.base().seesAllOf(sent.batchOrBase())) {
+            return heartbeat.plain;
+        }
+        sent = latest;
+        return heartbeat.withCursor;
+    }
+
     private byte[] bytesOf(Delivery delivery) {
         EncodedPage page = delivery.page;
         // Once a page starts where the replay ended, no later page holds a row the replay sent.
@@ -191,6 +223,9 @@ public final class Subscriber {
         int[] rows = page.visible(delivery.rows, replayed);
         long now = System.currentTimeMillis();
         int count = rows == null ? page.size() : rows.length;
+        if (count > 0) {
+            sent = page.page.next(); // the id line that closes them
+        }
         for (int k = 0; k < count; k++) {
             metrics.sent(page.row(rows == null ? k : rows[k]).createdAt().toEpochMilli(), now);
         }

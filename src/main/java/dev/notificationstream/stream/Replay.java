@@ -7,7 +7,6 @@ import dev.notificationstream.feed.Backlog;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
 import dev.notificationstream.model.Audience;
-import dev.notificationstream.model.Snapshot;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.sql.SQLException;
@@ -49,7 +48,7 @@ public final class Replay {
      * Writes the replay to {@code out} and returns the snapshot it covered, for
      * {@link Subscriber#goLive}; null when the stream ended instead (the subscriber is ended then).
      */
-    Snapshot writeTo(OutputStream out) {
+    Subscriber.Replayed writeTo(OutputStream out) {
         try {
             out.write(format.hello(retryMs));
             if (missed != null) {
@@ -76,7 +75,7 @@ public final class Replay {
                 out.write(format.readFrame(first.reads()));
             }
             out.flush();
-            return page.next().base();
+            return new Subscriber.Replayed(page.next().base(), page.next());
         } catch (UnaskedRoleException newRole) {
             // A later page met a new role; nothing of that page went out: resume from the last.
             subscriber.end(StreamEnd.AUDIENCE_CHANGED);
@@ -87,7 +86,7 @@ public final class Replay {
         return null;
     }
 
-    private Snapshot fromMemory(OutputStream out) throws IOException {
+    private Subscriber.Replayed fromMemory(OutputStream out) throws IOException {
         for (byte[] events : missed.events()) {
             out.write(events);
         }
@@ -98,6 +97,6 @@ public final class Replay {
             out.write(format.readFrame(missed.reads()));
         }
         out.flush();
-        return missed.replayed();
+        return new Subscriber.Replayed(missed.replayed(), missed.next());
     }
 }

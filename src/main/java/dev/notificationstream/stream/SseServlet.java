@@ -15,7 +15,6 @@ import dev.notificationstream.feed.Subscriber;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
-import dev.notificationstream.model.Snapshot;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
@@ -157,7 +156,7 @@ public final class SseServlet extends HttpServlet {
         ServletOutputStream out = response.getOutputStream();
         SseStream stream = new SseStream(async, out, subscriber, format, config.retryMs());
         async.addListener(stream);
-        Snapshot replayed = replay.writeTo(out);
+        Subscriber.Replayed replayed = replay.writeTo(out);
         if (replayed != null && subscriber.goLive(stream, replayed)) {
             out.setWriteListener(stream); // from here on the fan-out writes, non-blocking
         } else {

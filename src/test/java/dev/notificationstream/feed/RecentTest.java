@@ -100,6 +100,20 @@ class RecentTest {
     }
 
     @Test
+    void a_client_that_finished_a_batch_the_feed_is_still_inside_keeps_its_own_cursor() {
+        Recent recent = new Recent(1_000, TimeUnit.SECONDS.toNanos(60));
+        Cursor before = at("100:100:");
+        Snapshot batch = Snapshot.parse("100:103:");
+        add(recent, new Page(before, List.of(row(1, "alice", 100), row(2, "alice", 101)), Cursor.within(before.base(), batch, 2), true, List.of()), 0);
+        recent.addMarks(Snapshot.parse("100:100:"), Map.of(), batch, 0);
+        Cursor finished = Cursor.at(batch); // read through the database to the batch's end
+        Backlog.Missed missed = recent.since(ALICE, finished).missed();
+        assertEquals(List.of(), missed.events());
+        assertEquals(finished, missed.next(), "not the feed's cursor inside the batch: a resume from it would repeat rows");
+        assertFalse(missed.endsAtNext());
+    }
+
+    @Test
     void pages_past_the_age_limit_leave_the_window_and_their_cursors_with_them() {
         Recent recent = new Recent(1_000, 10);
         Cursor c0 = at("100:100:");

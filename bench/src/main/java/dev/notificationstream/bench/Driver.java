@@ -31,9 +31,12 @@ import java.util.concurrent.TimeUnit;
 public final class Driver {
 
     static final int HTTP_PORT = 18080;
+    static final int NCHAN_PORT = 18090;
     static final int PG_PORT = 54339;
     static final int PER_CLIENT = 10_000;
     static final String PASSWORD = "bench";
+    /** The user the HTTP publish trigger signs in as (role notifier). */
+    static final String PUBLISHER = "publisher";
 
     final Path repo;
     final Path out;
@@ -56,6 +59,9 @@ public final class Driver {
     List<String> serverJvm = DEFAULT_JVM;
     final List<AutoCloseable> running = Collections.synchronizedList(new ArrayList<>());
     final boolean asyncCommit;
+    /** The README's run command (Tomcat distribution + tomcat-conf) rather than the embedded launcher. */
+    final boolean distribution;
+    final Path catalinaHome;
     EmbeddedPostgres postgres;
     String jdbcUrl;
     long postmasterPid;
@@ -81,6 +87,8 @@ public final class Driver {
         nativeMemory = options.containsKey("nmt");
         // A diagnosis, not a recommendation: is the commit (WAL flush under NOTIFY's lock) the limit?
         asyncCommit = options.getOrDefault("synchronous-commit", "on").equals("off");
+        distribution = options.getOrDefault("server", "distribution").equals("distribution");
+        catalinaHome = repo.resolve("target/tomcat/apache-tomcat-11.0.24");
         Files.createDirectories(out);
         Files.createDirectories(work.resolve("logs"));
     }
@@ -111,7 +119,10 @@ public final class Driver {
             driver.startDatabase();
             for (String scenario : scenarios.split(",")) {
                 switch (scenario) {
-                    case "hold" -> driver.holdAndBroadcast("virtual-tuned", Map.of(), Integer.MAX_VALUE);
+                    case "hold" -> driver.holdAndBroadcast(driver.distribution ? "distribution" : "virtual-tuned", Map.of(), Integer.MAX_VALUE);
+                    // The same on the distribution (INSERT and HTTP publish triggers) beside nginx + Nchan, runs interleaved.
+                    case "peer" -> driver.holdAndBroadcast(List.of("distribution", "distribution-http", "nchan"), Integer.MAX_VALUE, driver::peer);
+                    case "nchan" -> driver.holdAndBroadcast(List.of("nchan"), Integer.MAX_VALUE, driver::peer);
                     case "platform" -> driver.holdAndBroadcast("platform-tuned", Map.of("TOMCAT_CONNECTOR", "useVirtualThreads=false"), Integer.MAX_VALUE);
                     // Tomcat's defaults refuse streams past maxConnections=8192: stay below it.
                     case "stock" -> driver.holdAndBroadcast("virtual-stock", Map.of("TOMCAT_CONNECTOR", "stock"), 8_000);
@@ -131,6 +142,7 @@ public final class Driver {
                     case "storm" -> driver.reconnectStorm(10_000, false);
                     case "restart" -> driver.reconnectStorm(10_000, true);
                     case "soak" -> driver.soak(5_000, Integer.parseInt(options.getOrDefault("soak-minutes", "30")), 50);
+                    case "starts" -> driver.startCost(Integer.parseInt(options.getOrDefault("start-n", "5000")));
                     case "profile" -> driver.profile(Integer.parseInt(options.getOrDefault("profile-n", "10000")));
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
@@ -167,11 +179,12 @@ public final class Driver {
         log("PostgreSQL 18 at " + jdbcUrl + " (postmaster pid " + postmasterPid + ")");
     }
 
-    /** The users file: user0 .. user19999, one password. */
+    /** The users file: user0 .. user19999, one password; and {@link #PUBLISHER}, who may publish over HTTP. */
     Path usersFile() throws IOException {
-        Path file = work.resolve("bench-users.xml");
+        Path file = work.resolve("bench-users-publisher.xml");
         if (!Files.exists(file)) {
-            StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tomcat-users>\n  <role rolename=\"user\"/>\n");
+            StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tomcat-users>\n  <role rolename=\"user\"/>\n"
+                    + "  <user username=\"" + PUBLISHER + "\" password=\"" + PASSWORD + "\" roles=\"user,notifier,metrics\"/>\n");
             for (int i = 0; i < 20_000; i++) {
                 xml.append("  <user username=\"user").append(i).append("\" password=\"").append(PASSWORD).append("\" roles=\"user\"/>\n");
             }
@@ -180,8 +193,90 @@ public final class Driver {
         return file;
     }
 
-    final class Server implements AutoCloseable {
+    /** What a hold/broadcast scenario measures: this application, or nginx + Nchan beside it. */
+    interface Target extends AutoCloseable {
+        /** The processes whose CPU, RSS, threads and files count. */
+        List<Long> pids();
+
+        /** Live heap after a full GC; -1 when the target is no JVM. */
+        long liveHeapBytes(Path save) throws IOException, InterruptedException;
+
+        int port();
+
+        /** Sends one broadcast and returns its t0 (epoch µs, taken just before the trigger). */
+        long broadcast(Connection db) throws Exception;
+    }
+
+    long cpuMicros(Target target) {
+        return target.pids().stream().mapToLong(Proc::cpuMicros).sum();
+    }
+
+    static long sum(Target target, java.util.function.ToLongFunction<Long> reading) {
+        return target.pids().stream().mapToLong(reading).sum();
+    }
+
+    /** A JSON body with the t0 the load clients measure from. */
+    static String t0Json(long t0) {
+        return "{\"t0\":" + t0 + "}";
+    }
+
+    static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+    /** POSTs {@code body} and fails unless the answer is 2xx. */
+    static void post(String url, String body, String user) throws IOException, InterruptedException {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (user != null) {
+            request.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + PASSWORD).getBytes()));
+        }
+        java.net.http.HttpResponse<String> response = HTTP.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException("POST " + url + ": " + response.statusCode() + " " + response.body());
+        }
+    }
+
+    final class NchanTarget implements Target {
+        final Nchan nchan;
+
+        NchanTarget(String tag) throws IOException, InterruptedException {
+            nchan = new Nchan(work.resolve("nchan-" + tag), NCHAN_PORT);
+            running.add(this);
+        }
+
+        @Override
+        public List<Long> pids() {
+            return nchan.pids();
+        }
+
+        @Override
+        public long liveHeapBytes(Path save) {
+            return -1;
+        }
+
+        @Override
+        public int port() {
+            return NCHAN_PORT;
+        }
+
+        @Override
+        public long broadcast(Connection db) throws Exception {
+            long t0 = LoadClient.epochMicros();
+            post("http://127.0.0.1:" + NCHAN_PORT + "/pub", t0Json(t0), null);
+            return t0;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.remove(this);
+            nchan.close();
+        }
+    }
+
+    final class Server implements Target {
         final Process process;
+        final int port;
+        /** The broadcast trigger: an INSERT by the driver, or {@code POST /api/notifications} as {@link #PUBLISHER}. */
+        boolean httpTrigger;
 
         Server(String tag, Map<String, String> env) throws Exception {
             this(tag, env, List.of());
@@ -189,16 +284,77 @@ public final class Driver {
 
         /** {@code jvmOptions}: added to {@link #serverJvm} for this server. */
         Server(String tag, Map<String, String> env, List<String> jvmOptions) throws Exception {
-            List<String> command = new ArrayList<>(List.of(javaBin));
-            command.addAll(serverJvm);
-            command.addAll(jvmOptions);
-            command.addAll(List.of("-Djava.util.logging.config.file=" + repo.resolve("src/test/resources/logging.properties"),
-                    "-cp", serverClasspath, "dev.notificationstream.launch.DevServer"));
-            ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile())
-                    .redirectErrorStream(true).redirectOutput(work.resolve("logs/server-" + tag + ".log").toFile());
-            builder.environment().put("PORT", String.valueOf(HTTP_PORT));
+            this(tag, env, jvmOptions, HTTP_PORT);
+        }
+
+        /** The /metrics text, read as {@link #PUBLISHER} (who has the metrics role). */
+        String metrics() throws IOException, InterruptedException {
+            java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString((PUBLISHER + ":" + PASSWORD).getBytes())).build();
+            return HTTP.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        }
+
+        Server httpTrigger(boolean http) {
+            this.httpTrigger = http;
+            return this;
+        }
+
+        @Override
+        public List<Long> pids() {
+            return List.of(process.pid());
+        }
+
+        @Override
+        public int port() {
+            return port;
+        }
+
+        @Override
+        public long broadcast(Connection db) throws Exception {
+            if (!httpTrigger) {
+                return insertBroadcast(db);
+            }
+            long t0 = LoadClient.epochMicros();
+            post("http://127.0.0.1:" + port + "/api/notifications",
+                    "{\"category\":\"bench\",\"title\":\"Broadcast\",\"body\":\"to everyone\",\"data\":" + t0Json(t0) + "}", PUBLISHER);
+            return t0;
+        }
+
+        /**
+         * The README's run command (the Tomcat distribution with tomcat-conf, {@code --server=distribution},
+         * the default) or its embedded launcher ({@code --server=embedded}), on {@code port}.
+         */
+        Server(String tag, Map<String, String> env, List<String> jvmOptions, int port) throws Exception {
+            this.port = port;
+            List<String> jvm = new ArrayList<>(serverJvm);
+            jvm.addAll(jvmOptions);
+            ProcessBuilder builder;
+            if (distribution) {
+                // A CATALINA_BASE made as the run command makes it, with the bench's users and maxConnections raised.
+                Path base = work.resolve("tomcat-base-" + port);
+                Process prepare = new ProcessBuilder(javaBin, "-cp", serverClasspath, "dev.notificationstream.launch.TomcatDistribution",
+                        base.toString(), usersFile().toString(), "25000").directory(repo.toFile()).redirectErrorStream(true)
+                        .redirectOutput(work.resolve("logs/prepare-" + tag + ".log").toFile()).start();
+                if (prepare.waitFor() != 0) {
+                    throw new IllegalStateException("could not prepare " + base + "; see " + work.resolve("logs/prepare-" + tag + ".log"));
+                }
+                // catalina.sh run execs the JVM: this process is Tomcat's.
+                builder = new ProcessBuilder("/bin/sh", catalinaHome.resolve("bin/catalina.sh").toString(), "run");
+                builder.environment().put("CATALINA_HOME", catalinaHome.toString());
+                builder.environment().put("CATALINA_BASE", base.toString());
+                builder.environment().put("JAVA_HOME", Path.of(javaBin).getParent().getParent().toString());
+                builder.environment().put("CATALINA_OPTS", String.join(" ", jvm));
+            } else {
+                List<String> command = new ArrayList<>(List.of(javaBin));
+                command.addAll(jvm);
+                command.addAll(List.of("-Djava.util.logging.config.file=" + repo.resolve("src/test/resources/logging.properties"),
+                        "-cp", serverClasspath, "dev.notificationstream.launch.DevServer"));
+                builder = new ProcessBuilder(command);
+                builder.environment().put("DEMO_USERS_FILE", usersFile().toString());
+            }
+            builder.directory(repo.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("logs/server-" + tag + ".log").toFile());
+            builder.environment().put("PORT", String.valueOf(port));
             builder.environment().put("DATABASE_URL", jdbcUrl);
-            builder.environment().put("DEMO_USERS_FILE", usersFile().toString());
             builder.environment().put("SSE_HEARTBEAT_INTERVAL", String.valueOf(heartbeatSeconds));
             builder.environment().put("DATABASE_POOL_SIZE", "10");
             // The product's default cap (9,500 streams) is an operator's setting; these scenarios measure past it.
@@ -206,16 +362,16 @@ public final class Driver {
             builder.environment().putAll(env);
             process = builder.start();
             running.add(this);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("server exited; see " + work.resolve("logs/server-" + tag + ".log"));
                 }
                 try {
-                    HttpURLConnection health = (HttpURLConnection) URI.create("http://127.0.0.1:" + HTTP_PORT + "/health").toURL().openConnection();
+                    HttpURLConnection health = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/health").toURL().openConnection();
                     if (health.getResponseCode() == 200) {
                         health.disconnect();
-                        log("server up, pid " + process.pid() + " (" + tag + ")");
+                        log("server up, pid " + process.pid() + " (" + tag + (distribution ? ", Tomcat distribution" : ", embedded") + ")");
                         return;
                     }
                 } catch (IOException notYet) {
@@ -223,7 +379,7 @@ public final class Driver {
                 }
                 Thread.sleep(250);
             }
-            throw new IllegalStateException("server did not start within 60 s");
+            throw new IllegalStateException("server did not start within 120 s");
         }
 
         long pid() {
@@ -231,7 +387,8 @@ public final class Driver {
         }
 
         /** Live heap after a full GC, from the class histogram (which runs one). */
-        long liveHeapBytes(Path save) throws IOException, InterruptedException {
+        @Override
+        public long liveHeapBytes(Path save) throws IOException, InterruptedException {
             String histogram = jcmd("GC.class_histogram");
             if (save != null) {
                 Files.writeString(save, histogram);
@@ -266,10 +423,14 @@ public final class Driver {
     }
 
     List<Client> startClients(int count, String tag) throws IOException {
+        return startClients(count, tag, HTTP_PORT);
+    }
+
+    List<Client> startClients(int count, String tag, int port) throws IOException {
         List<Client> clients = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Client client = new Client(List.of(javaBin, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4",
-                    "-cp", clientClasspath, LoadClient.class.getName(), "127.0.0.1", String.valueOf(HTTP_PORT), PASSWORD),
+                    "-cp", clientClasspath, LoadClient.class.getName(), "127.0.0.1", String.valueOf(port), PASSWORD),
                     work.resolve("logs/client-" + tag + "-" + i + ".log"));
             clients.add(client);
             running.add(client);
@@ -431,22 +592,49 @@ public final class Driver {
     // Scenarios 1, 2 and 7: hold N streams, then broadcast to them
 
     void holdAndBroadcast(String variant, Map<String, String> env, int limit) throws Exception {
+        holdAndBroadcast(List.of(variant), limit, (v, tag) -> new Server(tag, env));
+    }
+
+    /** Makes the target of {@code variant} for one run ({@code tag}). */
+    interface Targets {
+        Target start(String variant, String tag) throws Exception;
+    }
+
+    /** Starts one target per variant (by name) for the peer comparison. */
+    Target peer(String variant, String tag) throws Exception {
+        return switch (variant) {
+            case "nchan" -> new NchanTarget(tag);
+            case "distribution-http" -> new Server(tag, Map.of()).httpTrigger(true);
+            default -> new Server(tag, Map.of());
+        };
+    }
+
+    /**
+     * Scenarios 1 and 2 for each of {@code variants}, their runs interleaved (run 1 of each, then
+     * run 2 of each, ...) so that the machine's load falls on all of them alike.
+     */
+    void holdAndBroadcast(List<String> variants, int limit, Targets targets) throws Exception {
         int[] ns = Arrays.stream(this.ns).filter(n -> n <= limit).toArray();
-        Csv csv = new Csv(out.resolve("hold-broadcast-" + variant + ".csv"),
+        Map<String, Csv> csvs = new LinkedHashMap<>();
+        for (String variant : variants) {
+            csvs.put(variant, new Csv(out.resolve("hold-broadcast-" + variant + ".csv"),
                 "variant,run,n,load_avg,open,refused,dropped,rss_kib,rss_base_kib,rss_per_stream_kib,heap_live_kib,heap_base_kib,heap_per_stream_kib,"
                         + "threads,open_files,idle_server_cpu_pct,idle_client_cpu_pct,broadcasts,delivered,expected,p50_ms,p99_ms,max_ms,"
-                        + "server_us_per_event,client_us_per_event,db_cpu_ms");
+                        + "server_us_per_event,client_us_per_event,db_cpu_ms"));
+        }
         int maxN = Arrays.stream(ns).max().orElse(0);
         for (int run = 1; run <= runs; run++) {
+          for (String variant : variants) {
+            Csv csv = csvs.get(variant);
             String load = waitForQuiet(run == 1 ? 3 : 1);
             log("== " + variant + " run " + run + "/" + runs + ", load average " + load);
-            try (Server server = new Server(variant + "-" + run, env);
+            try (Target server = targets.start(variant, variant + "-" + run);
                     Connection db = DriverManager.getConnection(jdbcUrl)) {
-                List<Client> clients = startClients((maxN + PER_CLIENT - 1) / PER_CLIENT, variant + "-" + run);
+                List<Client> clients = startClients((maxN + PER_CLIENT - 1) / PER_CLIENT, variant + "-" + run, server.port());
                 try {
                     Thread.sleep(3000);
                     long heapBase = server.liveHeapBytes(null);
-                    long rssBase = Proc.rssKib(server.pid());
+                    long rssBase = sum(server, Proc::rssKib);
                     int current = 0;
                     long deliveredSoFar = 0;
                     for (int n : ns) {
@@ -458,31 +646,31 @@ public final class Driver {
                                 (System.nanoTime() - started) / 1e9));
                         Thread.sleep(3000);
                         long heap = server.liveHeapBytes(n == maxN ? out.resolve("histogram-" + variant + "-" + n + ".txt") : null);
-                        long rss = Proc.rssKib(server.pid());
-                        long threads = Proc.threads(server.pid());
-                        long files = Proc.openFiles(server.pid());
+                        long rss = sum(server, Proc::rssKib);
+                        long threads = sum(server, Proc::threads);
+                        long files = sum(server, Proc::openFiles);
                         // Idle: heartbeats only.
-                        long s0 = Proc.cpuMicros(server.pid()), c0 = cpu(clients), t0 = System.nanoTime();
+                        long s0 = cpuMicros(server), c0 = cpu(clients), t0 = System.nanoTime();
                         Thread.sleep(idleSeconds * 1000L);
                         long idleNanos = System.nanoTime() - t0;
                         // fractions of one core
-                        double idleServer = (Proc.cpuMicros(server.pid()) - s0) * 1000.0 / idleNanos;
+                        double idleServer = (cpuMicros(server) - s0) * 1000.0 / idleNanos;
                         double idleClient = (cpu(clients) - c0) * 1000.0 / idleNanos;
                         // Broadcast.
                         latencies(clients); // drop anything recorded before
                         long[] before = totals(clients);
                         long live = before[0];
-                        long sb = Proc.cpuMicros(server.pid()), cb = cpu(clients), db0 = Proc.treeCpuMicros(postmasterPid);
+                        long sb = cpuMicros(server), cb = cpu(clients), db0 = Proc.treeCpuMicros(postmasterPid);
                         long tb = System.nanoTime();
                         long expected = 0;
                         for (int b = 0; b < broadcasts; b++) {
-                            insertBroadcast(db);
+                            server.broadcast(db);
                             expected += live;
                             awaitEvents(clients, before[1] + expected, 30_000);
                             Thread.sleep(300);
                         }
                         long busyNanos = System.nanoTime() - tb;
-                        long serverCpu = Proc.cpuMicros(server.pid()) - sb;
+                        long serverCpu = cpuMicros(server) - sb;
                         long clientCpu = cpu(clients) - cb;
                         long dbCpu = Proc.treeCpuMicros(postmasterPid) - db0;
                         List<Long> lat = latencies(clients);
@@ -493,7 +681,7 @@ public final class Driver {
                         double serverPerEvent = (serverCpu - idleServer * busyNanos / 1000.0) / Math.max(1, delivered);
                         double clientPerEvent = (clientCpu - idleClient * busyNanos / 1000.0) / Math.max(1, delivered);
                         csv.row(variant, run, n, loadNow, after[0], after[3], after[2], rss, rssBase,
-                                f((rss - rssBase) / (double) n), heap / 1024, heapBase / 1024, f((heap - heapBase) / 1024.0 / n),
+                                f((rss - rssBase) / (double) n), heap / 1024, heapBase / 1024, f(heap < 0 ? Double.NaN : (heap - heapBase) / 1024.0 / n),
                                 threads, files, f(100 * idleServer), f(100 * idleClient), broadcasts, delivered, expected,
                                 f(percentileMs(lat, 50)), f(percentileMs(lat, 99)), f(percentileMs(lat, 100)),
                                 f(serverPerEvent), f(clientPerEvent), dbCpu / 1000);
@@ -507,6 +695,7 @@ public final class Driver {
                     closeClients(clients);
                 }
             }
+          }
         }
     }
 
@@ -851,6 +1040,121 @@ public final class Driver {
                 first.close();
             }
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Issue 17: what a stream start costs
+
+    /** A counter's value in a /metrics text (summed over its labels). */
+    static double metric(String text, String name) {
+        return text.lines().filter(line -> line.startsWith(name + " ")).mapToDouble(line -> Double.parseDouble(line.substring(name.length() + 1)))
+                .sum();
+    }
+
+    /**
+     * {@code n} streams started three ways, each measured by the server's and PostgreSQL's CPU time
+     * (/proc, less their idle rate) and PostgreSQL's transactions: fresh ("now"), resumed from a
+     * recent cursor after a drop (one broadcast missed), and resumed after a server restart (the
+     * same, but the new instance has read nothing yet). Per start = total / n.
+     */
+    void startCost(int n) throws Exception {
+        Csv csv = new Csv(out.resolve("start-cost.csv"),
+                "run,load_avg,kind,n,opened,failed,open_ms,caught_up_ms,server_cpu_ms,db_cpu_ms,server_us_per_start,db_us_per_start,"
+                        + "db_transactions,db_transactions_per_start,starts_from_memory");
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== start cost run " + run + "/" + runs + ", load average " + load);
+            Server server = new Server("starts-" + run, Map.of());
+            try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+                List<Client> clients = startClients((n + PER_CLIENT - 1) / PER_CLIENT, "starts-" + run);
+                try {
+                    // Warm-up: the JIT, Tomcat's processor cache, the pool.
+                    open(clients, 0, n);
+                    dropAll(clients, true);
+                    open(clients, 0, n);
+                    for (String kind : List.of("fresh", "resume-memory", "resume-database")) {
+                        String loadNow = Proc.loadAverage();
+                        long expected = 0;
+                        if (kind.equals("fresh")) {
+                            dropAll(clients, true);
+                        } else {
+                            long before = totals(clients)[1];
+                            server.broadcast(db); // every stream gets an id: line
+                            awaitEvents(clients, before + totals(clients)[0], 30_000);
+                            if (kind.equals("resume-database")) {
+                                server.close(); // its streams end with a retry; the clients are told nothing yet
+                                server = new Server("starts-" + run + "-restarted", Map.of());
+                            }
+                            dropAll(clients, false);
+                            server.broadcast(db); // missed while away
+                            expected = n;
+                        }
+                        Thread.sleep(11_000); // pg_stat_database lags up to ~10 s
+                        double memory0 = metric(server.metrics(), "notification_stream_sse_starts_from_memory_total");
+                        long x0 = transactions(db);
+                        long s0 = cpuMicros(server), d0 = Proc.treeCpuMicros(postmasterPid);
+                        long idleStart = System.nanoTime();
+                        Thread.sleep(2_000); // the idle rate: heartbeats, PostgreSQL's background work
+                        long idleNanos = System.nanoTime() - idleStart;
+                        double serverIdle = (cpuMicros(server) - s0) / (double) idleNanos, dbIdle = (Proc.treeCpuMicros(postmasterPid) - d0) / (double) idleNanos;
+                        long got0 = totals(clients)[1];
+                        s0 = cpuMicros(server);
+                        d0 = Proc.treeCpuMicros(postmasterPid);
+                        long start = System.nanoTime();
+                        String[] opened = (kind.equals("fresh") ? openAnswer(clients, n) : resumeAll(clients));
+                        long openNanos = System.nanoTime() - start;
+                        long got = awaitEvents(clients, got0 + expected, 30_000) - got0;
+                        long caughtNanos = System.nanoTime() - start;
+                        Thread.sleep(500); // replays written after the last open
+                        long wall = System.nanoTime() - start;
+                        double serverCpu = cpuMicros(server) - s0 - serverIdle * wall, dbCpu = Proc.treeCpuMicros(postmasterPid) - d0 - dbIdle * wall;
+                        Thread.sleep(11_000);
+                        long queries = transactions(db) - x0 - 1;
+                        double memory = metric(server.metrics(), "notification_stream_sse_starts_from_memory_total") - memory0;
+                        csv.row(run, loadNow, kind, n, opened[0], opened[1], openNanos / 1_000_000, got >= expected ? caughtNanos / 1_000_000 : -1,
+                                f(serverCpu / 1000), f(dbCpu / 1000), f(serverCpu / n), f(dbCpu / n), queries, f(queries / (double) n), (long) memory);
+                        log(String.format(Locale.ROOT, "starts %s: %s opened (%s failed) in %d ms, caught up %d/%d; server %.0f us, db %.0f us per start; %d transactions, %.0f from memory",
+                                kind, opened[0], opened[1], openNanos / 1_000_000, got, expected, serverCpu / n, dbCpu / n, queries, memory));
+                    }
+                } finally {
+                    closeClients(clients);
+                }
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    /** Closes every stream; {@code forget}: they will be opened anew, not resumed. */
+    static void dropAll(List<Client> clients, boolean forget) throws IOException, InterruptedException {
+        for (Client client : clients) {
+            client.ask("drop");
+            if (forget) {
+                client.ask("forget");
+            }
+        }
+        Thread.sleep(1000); // the server notices on its next write or read
+    }
+
+    /** Opens users 0 .. n-1 anew (after {@link #dropAll} with forget); returns {opened, failed}. */
+    static String[] openAnswer(List<Client> clients, int n) throws IOException {
+        long[] before = totals(clients);
+        long[] after = open(clients, 0, n);
+        return new String[] {String.valueOf(after[0]), String.valueOf(after[3] - before[3])};
+    }
+
+    /** Every client resumes its ended streams with their Last-Event-ID; returns {opened, failed}. */
+    static String[] resumeAll(List<Client> clients) throws IOException {
+        for (Client client : clients) {
+            client.send("resume");
+        }
+        long ok = 0, failed = 0;
+        for (Client client : clients) {
+            String[] answer = client.answer().split(" ");
+            ok += Long.parseLong(answer[1]);
+            failed += Long.parseLong(answer[2]);
+        }
+        return new String[] {String.valueOf(ok), String.valueOf(failed)};
     }
 
     // ---------------------------------------------------------------------------------------------
