@@ -2,6 +2,7 @@ package dev.notificationstream;
 
 import dev.notificationstream.stream.EventFormat;
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.DatabaseSettings;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
@@ -39,7 +40,8 @@ public final class App implements ServletContextListener {
     public void contextInitialized(ServletContextEvent event) {
         config = Config.load();
         DataSource containerPool = Database.containerDataSource();
-        database = containerPool != null ? Database.of(containerPool) : Database.open(config.databaseUrl(), config.poolSize());
+        DatabaseSettings timeouts = DatabaseSettings.from(Config.DEPLOYMENT);
+        database = containerPool != null ? Database.of(containerPool) : Database.open(config.databaseUrl(), config.poolSize(), timeouts);
         if (config.sseEnabled() && config.listenDatabaseUrl() == null) {
             throw new IllegalStateException("with the container DataSource jdbc/notifications, set LISTEN_DATABASE_URL"
                     + " (or DATABASE_URL): the ChangeFeed's LISTEN connection is its own, outside any pool");
@@ -53,7 +55,8 @@ public final class App implements ServletContextListener {
         Metrics metrics = new Metrics();
         if (config.sseEnabled()) {
             hub = new Hub(format, config.writerThreads(), config.queueCapacity(), metrics);
-            feed = new ChangeFeed(config.listenDatabaseUrl(), store, hub, config.feedSafetySeconds(), config.feedPageSize(), metrics);
+            feed = new ChangeFeed(config.listenDatabaseUrl(), database.dataSource(), store, hub, config.feedSafetySeconds(),
+                    config.feedPageSize(), timeouts.listenTimeoutSeconds(), metrics);
             feed.start();
             heartbeats = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-heartbeat").factory());
             int every = config.heartbeatSeconds();

@@ -13,12 +13,19 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
 import javax.sql.DataSource;
 
 /**
  * {@code GET /health}: alive (cheap, no database). {@code GET /health/ready}: the database
- * answers and, with SSE on, the ChangeFeed is connected; 503 otherwise, so a load balancer sends
- * new clients elsewhere.
+ * answers and, with SSE on, the ChangeFeed reads new rows (listening, or through the pool while
+ * its LISTEN connection is down); 503 otherwise, so a load balancer sends new clients elsewhere.
+ * It answers within {@link #CHECK_WAIT_MILLIS} whatever the database does: one check at a time
+ * runs on its own thread, and every readiness request meanwhile waits for that one.
  */
 public final class HealthServlet extends HttpServlet {
 
@@ -26,6 +33,11 @@ public final class HealthServlet extends HttpServlet {
     private final ChangeFeed feed; // null when SSE is off
     private final Hub hub;
     private final StreamLimits limits;
+    /** The database check in flight or last done. */
+    private final AtomicReference<CompletableFuture<Boolean>> check = new AtomicReference<>(CompletableFuture.completedFuture(false));
+
+    /** A load balancer's probe times out after a few seconds; readiness answers well before. */
+    static final long CHECK_WAIT_MILLIS = 1_000;
 
     public HealthServlet(DataSource dataSource, ChangeFeed feed, Hub hub, StreamLimits limits) {
         this.dataSource = dataSource;
@@ -44,12 +56,13 @@ public final class HealthServlet extends HttpServlet {
             return;
         }
         boolean database = databaseAnswers();
-        boolean ready = database && (feed == null || feed.isConnected() && !hub.isClosing());
+        ChangeFeed.State delivery = feed == null ? null : feed.state();
+        boolean ready = database && (feed == null || delivery != ChangeFeed.State.DOWN && !hub.isClosing());
         body.put("status", ready ? "UP" : "DOWN");
         body.put("database", database ? "UP" : "DOWN");
         if (feed != null) {
             Instant last = feed.lastFetch();
-            body.put("changeFeed", feed.isConnected() ? "UP" : "DOWN");
+            body.put("changeFeed", delivery.name());
             body.put("changeFeedReconnects", feed.reconnects());
             body.put("msSinceLastFetch", last == null ? null : Duration.between(last, Instant.now()).toMillis());
             body.put("activeStreams", hub.activeStreams());
@@ -60,7 +73,29 @@ public final class HealthServlet extends HttpServlet {
         Json.send(response, ready ? 200 : 503, body);
     }
 
+    /** Whether a pool connection answers, within CHECK_WAIT_MILLIS. */
     private boolean databaseAnswers() {
+        CompletableFuture<Boolean> current = check.get();
+        if (current.isDone()) {
+            CompletableFuture<Boolean> fresh = new CompletableFuture<>();
+            if (check.compareAndSet(current, fresh)) {
+                Thread.startVirtualThread(() -> fresh.complete(ping()));
+                current = fresh;
+            } else {
+                current = check.get(); // another request started one
+            }
+        }
+        try {
+            return current.get(CHECK_WAIT_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (TimeoutException | ExecutionException slow) {
+            return false;
+        } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+    }
+
+    private boolean ping() {
         try (Connection connection = dataSource.getConnection()) {
             return connection.isValid(2);
         } catch (Exception unreachable) {

@@ -26,7 +26,6 @@ import java.time.format.DateTimeParseException;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Set;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -96,8 +95,8 @@ public final class NotificationsServlet extends HttpServlet {
             Json.refuse(response, 503, 1, "unavailable", "notifications for new roles are arriving; try again shortly");
             return;
         } catch (SQLException failed) {
-            LOG.log(Level.WARNING, "poll failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
-            Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+            LOG.warning("poll failed user=" + user + " remote=" + request.getRemoteAddr() + " reason=" + failed.getMessage());
+            Json.unavailable(response);
             return;
         }
         metrics.polled();
@@ -158,8 +157,8 @@ public final class NotificationsServlet extends HttpServlet {
                 Json.error(response, 400, "invalid_notification", "refused by the database: " + failed.getMessage());
                 return;
             }
-            LOG.log(Level.WARNING, "publish failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
-            Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+            LOG.warning("publish failed user=" + user + " remote=" + request.getRemoteAddr() + " reason=" + failed.getMessage());
+            Json.unavailable(response);
             return;
         }
         metrics.published();

@@ -14,7 +14,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.util.Map;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -95,7 +94,7 @@ public final class ReadStateServlet extends HttpServlet {
     }
 
     private static void unavailable(HttpServletRequest request, HttpServletResponse response, SQLException failed) throws IOException {
-        LOG.log(Level.WARNING, "read state failed user=" + request.getRemoteUser() + " remote=" + request.getRemoteAddr(), failed);
-        Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+        LOG.warning("read state failed user=" + request.getRemoteUser() + " remote=" + request.getRemoteAddr() + " reason=" + failed.getMessage());
+        Json.unavailable(response);
     }
 }

@@ -2,6 +2,7 @@ package dev.notificationstream.db;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import dev.notificationstream.config.DatabaseSettings;
 import java.net.URI;
 import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
@@ -59,7 +60,18 @@ public final class Database implements AutoCloseable {
      */
     static final String CUSTOM_PLANS = "0";
 
+    /** With the default timeouts. */
     public static Database open(String url, int poolSize) {
+        return open(url, poolSize, DatabaseSettings.from(name -> null));
+    }
+
+    /**
+     * A request waits at most {@code connectionTimeoutMs} for a connection and a query at most
+     * {@code socketTimeoutSeconds} for the server (HikariCP waits 30 s by default, and a pgjdbc
+     * connection waits for ever on a network that went silent): an unreachable database costs a
+     * quick 503, not a hung request.
+     */
+    public static Database open(String url, int poolSize, DatabaseSettings timeouts) {
         if (url == null) {
             throw new IllegalStateException("DATABASE_URL is not set (jdbc:postgresql://host:5432/db?user=... or postgres://user:password@host:5432/db)");
         }
@@ -70,6 +82,11 @@ public final class Database implements AutoCloseable {
         config.setJdbcUrl(jdbc.url());
         config.setDataSourceProperties(jdbc.properties());
         config.setMaximumPoolSize(poolSize);
+        config.setConnectionTimeout(timeouts.connectionTimeoutMs());
+        config.setValidationTimeout(Math.min(timeouts.connectionTimeoutMs(), 1_000));
+        config.addDataSourceProperty("socketTimeout", Integer.toString(timeouts.socketTimeoutSeconds()));
+        config.addDataSourceProperty("connectTimeout", Integer.toString(timeouts.socketTimeoutSeconds()));
+        config.addDataSourceProperty("loginTimeout", Integer.toString(timeouts.socketTimeoutSeconds()));
         config.setPoolName("notification-stream");
         config.addDataSourceProperty("ApplicationName", "notification-stream");
         // HikariCP's own threads (housekeeper, connection adder and closer), kept so close() can
@@ -104,18 +121,21 @@ public final class Database implements AutoCloseable {
 
     /**
      * A connection outside the pool, for the ChangeFeed. pgjdbc's blocked wait for notifications
-     * does not notice a network that went silent, so reads time out and TCP keepalive is on; the
-     * feed's periodic fetch is the probe that makes the timeout fire. Its sockets make the wait for
+     * does not notice a network that went silent, so reads time out after {@code timeoutSeconds}
+     * and TCP keepalive is on; the feed's probe each quiet second makes the timeout fire. Opening
+     * it is bounded too: {@code connectTimeout} covers only the TCP handshake, which a frozen proxy
+     * still completes, {@code loginTimeout} the whole start-up. Its sockets make the wait for
      * notifications return with what has arrived ({@link PromptListenSocketFactory}); a
      * {@code socketFactory} in the URL still wins.
      */
-    public static Connection openDedicated(String url, int socketTimeoutSeconds) throws SQLException {
+    public static Connection openDedicated(String url, int timeoutSeconds) throws SQLException {
         JdbcUrl jdbc = JdbcUrl.of(url);
         Properties properties = jdbc.properties();
         properties.setProperty("ApplicationName", "notification-stream-listener");
         properties.setProperty("tcpKeepAlive", "true");
-        properties.setProperty("socketTimeout", Integer.toString(socketTimeoutSeconds));
-        properties.setProperty("connectTimeout", "10");
+        properties.setProperty("socketTimeout", Integer.toString(timeoutSeconds));
+        properties.setProperty("connectTimeout", Integer.toString(timeoutSeconds));
+        properties.setProperty("loginTimeout", Integer.toString(timeoutSeconds));
         properties.setProperty("prepareThreshold", CUSTOM_PLANS);
         properties.setProperty("socketFactory", PromptListenSocketFactory.class.getName());
         return new org.postgresql.Driver().connect(jdbc.url(), properties);

@@ -21,12 +21,27 @@ import javax.sql.DataSource;
 /**
  * The reads by cursor: the only SQL outside db/migration. Each read is one statement, so the rows
  * and {@code pg_current_snapshot()} come from one snapshot and the returned cursor describes
- * exactly what was read.
+ * exactly what was read; each also commits a transaction id of its own durably ({@link #DURABLE}),
+ * so the cursor survives a crash of PostgreSQL.
  */
 public final class NotificationStore {
 
     private static final String COLUMNS = "id, recipient, recipient_role, category, title, body, link, data::text AS data,"
             + " created_at, expires_at, txid::text::bigint AS txid";
+
+    /**
+     * A cursor promises that every transaction below its xmax has ended. After a crash PostgreSQL
+     * hands out again the ids of transactions whose records were not yet on disk (ones that rolled
+     * back, or wrote no WAL such as a bare {@code pg_notify}): rows committed under a reused id
+     * would count as seen and never be delivered. So each read, in the statement that takes its
+     * snapshot, writes one WAL record in a transaction id of its own, necessarily at or past the
+     * snapshot's xmax, and the statement's commit flushes it (a transaction that wrote WAL commits
+     * synchronously; an id alone would commit asynchronously). Recovery then never hands out an id
+     * below any cursor. A logical message is the cheapest such record: no table, no lock, nothing
+     * to vacuum; any role may write one, at any {@code wal_level}. Cost: one WAL flush per read
+     * (docs/scaling.md). It needs {@code synchronous_commit} other than {@code off} (db/README.md).
+     */
+    static final String DURABLE = "pg_logical_emit_message(true, 'notification-stream', '') AS durable";
 
     /** Expired rows are neither delivered nor listed. */
     private static final String LIVE = "AND (expires_at IS NULL OR expires_at > now())";
@@ -65,7 +80,7 @@ public final class NotificationStore {
     private static String after(boolean withinBatch, boolean forUser) {
         return """
                 SELECT s.*, n.*
-                FROM (SELECT pg_current_snapshot()::text AS snapshot %s) s
+                FROM (SELECT pg_current_snapshot()::text AS snapshot, %s %s) s
                 LEFT JOIN LATERAL (
                     SELECT %s %s FROM notifications
                     WHERE (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid = ANY (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot))))
@@ -76,7 +91,7 @@ public final class NotificationStore {
                     LIMIT ?
                 ) n ON true
                 ORDER BY n.id
-                """.formatted(forUser ? UNASKED + MARKS_SINCE : "", COLUMNS, forUser ? READ : "",
+                """.formatted(DURABLE, forUser ? UNASKED + MARKS_SINCE : "", COLUMNS, forUser ? READ : "",
                 withinBatch ? """
                         AND txid < pg_snapshot_xmax(?::pg_snapshot)
                         AND txid <> ALL (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot)))
@@ -92,7 +107,7 @@ public final class NotificationStore {
     /** A fresh start: the user's newest rows and the cursor for "now". */
     private static final String LATEST = """
             SELECT s.*, n.*
-            FROM (SELECT pg_current_snapshot()::text AS snapshot %s) s
+            FROM (SELECT pg_current_snapshot()::text AS snapshot, %s %s) s
             LEFT JOIN LATERAL (
                 SELECT %s %s FROM notifications
                 WHERE TRUE %s %s
@@ -100,7 +115,7 @@ public final class NotificationStore {
                 LIMIT ?
             ) n ON true
             ORDER BY n.id
-            """.formatted(UNASKED, COLUMNS, READ, FOR_USER, LIVE);
+            """.formatted(DURABLE, UNASKED, COLUMNS, READ, FOR_USER, LIVE);
 
     private final DataSource dataSource;
     /** The roles some row addresses, as last read: polls and stream starts need not ask each time. */
@@ -180,7 +195,7 @@ public final class NotificationStore {
 
     /** The cursor for "now": every committed row counts as seen. */
     public static Cursor now(Connection connection) throws SQLException {
-        try (PreparedStatement query = connection.prepareStatement("SELECT pg_current_snapshot()::text");
+        try (PreparedStatement query = connection.prepareStatement("SELECT pg_current_snapshot()::text, " + DURABLE);
                 ResultSet result = query.executeQuery()) {
             result.next();
             return Cursor.at(Snapshot.parse(result.getString(1)));
@@ -198,13 +213,13 @@ public final class NotificationStore {
 
     private static final String READS_AFTER = """
             SELECT s.snapshot::text AS snapshot, r.username, r.notification_id
-            FROM (SELECT pg_current_snapshot() AS snapshot) s
+            FROM (SELECT pg_current_snapshot() AS snapshot, %s) s
             LEFT JOIN LATERAL (
                 SELECT username, notification_id FROM notification_reads
                 WHERE (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid = ANY (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot))))
                 ORDER BY notification_id
             ) r ON true
-            """;
+            """.formatted(DURABLE);
 
     /**
      * Every user's read marks committed after {@code since} (the ChangeFeed; a user's own come with

@@ -10,16 +10,24 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.concurrent.locks.ReentrantLock;
+import javax.sql.DataSource;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
 
 /**
  * The one reader of new rows in this instance. A dedicated connection LISTENs for the trigger's
  * payload-less wake-ups; on each wake-up, on a slow safety timer, and after every reconnect it
  * reads every row committed since its cursor, page by page, and publishes the pages to the hub.
  * Wake-ups that arrive while it reads are coalesced into the next read.
+ *
+ * <p>A quiet LISTEN connection is probed each second, so a network that went silent is noticed
+ * within {@code listenTimeoutSeconds} of it; while the connection is down (and while it is being
+ * opened again) new rows are read through the pool once a second, so an outage of the listening
+ * path costs about a second of latency. The cursor moves with each page published, whichever
+ * connection read it: a read cut short is not published again.
  */
 public final class ChangeFeed {
 
@@ -27,42 +35,65 @@ public final class ChangeFeed {
     private static final long MAX_BACKOFF_MILLIS = 10_000;
     /** Between back-to-back reads while rows keep coming: lets a few commits gather into one read. */
     private static final long BUSY_PAUSE_MILLIS = 2;
+    /** How long the LISTEN connection may stay quiet before it is probed. */
+    private static final int PROBE_MILLIS = 1_000;
+    /** How often new rows are read through the pool while the LISTEN connection is down. */
+    private static final long POOL_READ_MILLIS = 1_000;
 
     private final String url;
+    private final DataSource pool;
     private final NotificationStore store;
     private final Hub hub;
     private final int safetyMillis;
     private final int pageSize;
+    private final int listenTimeoutSeconds;
     private final Metrics metrics;
 
     private volatile boolean running = true;
-    private volatile boolean connected;
+    private volatile boolean listening;
     private volatile Instant lastFetch;
     private volatile long reconnects;
-    /** Whether the last catch-up found rows: then more are likely on the way, so read again at once. */
-    private boolean lastReadHadRows;
     private Thread thread;
+    private Thread poolReader;
+
+    /** One read at a time, the LISTEN connection's or the pool's; it guards what follows. */
+    private final ReentrantLock reading = new ReentrantLock();
+    /** After the last page published; null before the first read. */
+    private Cursor cursor;
     /** Read marks are followed by a snapshot of their own: they are not paged with the rows. */
     private Snapshot readsSeen;
+    /** Whether the last catch-up found rows: then more are likely on the way, so read again at once. */
+    private boolean lastReadHadRows;
 
-    public ChangeFeed(String url, NotificationStore store, Hub hub, int safetySeconds, int pageSize, Metrics metrics) {
+    public ChangeFeed(String url, DataSource pool, NotificationStore store, Hub hub, int safetySeconds, int pageSize,
+            int listenTimeoutSeconds, Metrics metrics) {
         this.url = url;
+        this.pool = pool;
         this.metrics = metrics;
         this.store = store;
         this.hub = hub;
         this.safetyMillis = safetySeconds * 1000;
         this.pageSize = pageSize;
+        this.listenTimeoutSeconds = listenTimeoutSeconds;
     }
 
     public void start() {
         thread = Thread.ofVirtual().name("change-feed").start(this::run);
+        poolReader = Thread.ofVirtual().name("change-feed-pool-reader").start(this::readThroughPoolWhileDown);
     }
 
-    public boolean isConnected() {
-        return connected;
+    /** How rows reach this instance: as they commit, through the pool once a second, or not at all. */
+    public enum State { UP, POLLING, DOWN }
+
+    public State state() {
+        if (listening) {
+            return State.UP;
+        }
+        Instant last = lastFetch;
+        return last != null && last.isAfter(Instant.now().minusMillis(3 * POOL_READ_MILLIS)) ? State.POLLING : State.DOWN;
     }
 
-    /** When the last read finished, or null before the first. */
+    /** When the last read finished, through either connection, or null before the first. */
     public Instant lastFetch() {
         return lastFetch;
     }
@@ -72,44 +103,44 @@ public final class ChangeFeed {
     }
 
     private void run() {
-        Cursor cursor = null;
         int failures = 0;
         while (running) {
-            // The read timeout must outlast the wait for notifications, or every quiet wait would fail.
-            int socketTimeoutSeconds = 2 * safetyMillis / 1000 + 10;
-            try (Connection connection = Database.openDedicated(url, socketTimeoutSeconds)) {
+            try (Connection connection = Database.openDedicated(url, listenTimeoutSeconds)) {
                 try (Statement listen = connection.createStatement()) {
                     listen.execute("LISTEN notifications"); // before the catch-up read, or a commit between them waits for the timer
                 }
-                if (cursor == null) {
-                    cursor = NotificationStore.now(connection);
-                    readsSeen = cursor.base();
-                }
                 PGConnection notifications = connection.unwrap(PGConnection.class);
-                cursor = catchUp(connection, cursor);
+                read(connection);
                 if (failures > 0) {
-                    LOG.info("change feed reconnected after " + failures + " failed attempt(s) cursor=" + cursor);
+                    LOG.info("change feed reconnected after " + failures + " failed attempt(s)");
                 }
-                connected = true;
+                listening = true;
                 failures = 0;
+                long lastRead = System.nanoTime();
                 while (running) {
                     // Returns on a wake-up, and at once with the ones that came during the last read
                     // (the socket makes it return with what has arrived: PromptListenSocketFactory).
-                    // The read after a timeout is the safety net and the probe that makes a silently
-                    // dead network fail through the read timeout. While rows keep coming, pause
-                    // instead, so a few commits gather into one read, and drop the wake-ups that came
-                    // meanwhile: the next read covers them, and pgjdbc would keep them in memory.
+                    // A quiet second ends in a probe, whose read timeout notices a network that went
+                    // silent, and every safetyMillis in a read, the safety net. While rows keep
+                    // coming, pause instead, so a few commits gather into one read, and drop the
+                    // wake-ups that came meanwhile: the next read covers them, and pgjdbc would
+                    // keep them in memory.
                     if (!lastReadHadRows) {
-                        notifications.getNotifications(safetyMillis);
+                        PGNotification[] woken = notifications.getNotifications(PROBE_MILLIS);
+                        if ((woken == null || woken.length == 0) && System.nanoTime() - lastRead < safetyMillis * 1_000_000L) {
+                            probe(connection);
+                            continue;
+                        }
                     } else if (sleep(BUSY_PAUSE_MILLIS)) {
                         notifications.getNotifications();
                     } else {
                         break; // stopping
                     }
-                    cursor = catchUp(connection, cursor);
+                    read(connection);
+                    lastRead = System.nanoTime();
                 }
             } catch (SQLException | RuntimeException e) {
-                connected = false;
+                listening = false;
                 if (!running) {
                     break;
                 }
@@ -117,32 +148,61 @@ public final class ChangeFeed {
                 reconnects++;
                 metrics.feedReconnected();
                 long backoff = backoffMillis(failures);
-                LOG.log(Level.WARNING, "change feed lost its connection (" + e.getMessage() + "); retrying in " + backoff + " ms cursor=" + cursor);
+                LOG.warning("change feed lost its LISTEN connection, reading through the pool meanwhile; retrying in "
+                        + backoff + " ms reason=" + e.getMessage());
                 if (!sleep(backoff)) {
                     break;
                 }
             }
         }
-        connected = false;
+        listening = false;
     }
 
-    /** Reads every page after {@code cursor} and publishes it; returns the cursor after the last. */
-    private Cursor catchUp(Connection connection, Cursor cursor) throws SQLException {
-        long started = System.nanoTime();
-        Page page;
-        lastReadHadRows = false;
-        do {
-            page = store.after(connection, null, cursor, pageSize); // every user's rows
-            lastReadHadRows |= !page.rows().isEmpty();
-            hub.publish(page);
-            cursor = page.next();
-        } while (page.more() && running);
-        NotificationStore.Reads reads = store.readsAfter(connection, readsSeen);
-        hub.publishReads(readsSeen, reads.idsByUser(), reads.snapshot());
-        readsSeen = reads.snapshot();
-        lastFetch = Instant.now();
-        metrics.feedFetched(System.nanoTime() - started);
-        return cursor;
+    private static void probe(Connection connection) throws SQLException {
+        try (Statement probe = connection.createStatement()) {
+            probe.execute("SELECT 1");
+        }
+    }
+
+    /** While the LISTEN connection is down, reads new rows through the pool once a second. */
+    private void readThroughPoolWhileDown() {
+        while (sleep(POOL_READ_MILLIS) && running) {
+            if (listening) {
+                continue;
+            }
+            try (Connection connection = pool.getConnection()) {
+                read(connection);
+            } catch (SQLException | RuntimeException e) {
+                LOG.fine(() -> "change feed could not read through the pool reason=" + e.getMessage());
+            }
+        }
+    }
+
+    /** Reads every page after the cursor and publishes it, moving the cursor with each page. */
+    private void read(Connection connection) throws SQLException {
+        reading.lock();
+        try {
+            if (cursor == null) {
+                cursor = NotificationStore.now(connection);
+                readsSeen = cursor.base();
+            }
+            long started = System.nanoTime();
+            Page page;
+            lastReadHadRows = false;
+            do {
+                page = store.after(connection, null, cursor, pageSize); // every user's rows
+                lastReadHadRows |= !page.rows().isEmpty();
+                hub.publish(page);
+                cursor = page.next();
+            } while (page.more() && running);
+            NotificationStore.Reads reads = store.readsAfter(connection, readsSeen);
+            hub.publishReads(readsSeen, reads.idsByUser(), reads.snapshot());
+            readsSeen = reads.snapshot();
+            lastFetch = Instant.now();
+            metrics.feedFetched(System.nanoTime() - started);
+        } finally {
+            reading.unlock();
+        }
     }
 
     /** Capped exponential backoff with jitter, so instances do not reconnect in step. */
@@ -163,9 +223,11 @@ public final class ChangeFeed {
     /** Stops reading; interrupting the blocked wait closes the connection. */
     public void stop() throws InterruptedException {
         running = false;
-        if (thread != null) {
-            thread.interrupt();
-            thread.join(5_000);
+        for (Thread reader : new Thread[] {thread, poolReader}) {
+            if (reader != null) {
+                reader.interrupt();
+                reader.join(5_000);
+            }
         }
     }
 }

@@ -33,6 +33,8 @@ public final class Hub {
     private final Metrics metrics;
     private final Map<String, Set<Subscriber>> byUser = new ConcurrentHashMap<>();
     private final Set<Subscriber> all = ConcurrentHashMap.newKeySet();
+    /** Streams whose start has been answered: not those still waiting for the database. */
+    private final AtomicInteger open = new AtomicInteger();
     /** Numbers the subscribers: a subscriber's number picks its writer and its heartbeat second. */
     private final AtomicInteger serials = new AtomicInteger();
     /** Counts {@link #heartbeat} calls; only the heartbeat thread touches it. */
@@ -64,7 +66,7 @@ public final class Hub {
         this.queueCapacity = queueCapacity;
         this.metrics = metrics;
         this.recent = new Recent(recentRows, TimeUnit.SECONDS.toNanos(recentSeconds));
-        metrics.activeStreams(all::size);
+        metrics.activeStreams(open::get);
     }
 
     /**
@@ -88,6 +90,9 @@ public final class Hub {
     public Subscriber subscribe(Audience audience, Consumer<StreamEnd> onEnd) {
         Subscriber subscriber = new Subscriber(audience, serials.getAndIncrement(), queueCapacity, fanOut, metrics, (ended, reason) -> {
             remove(ended);
+            if (ended.wasOpened()) {
+                open.decrementAndGet();
+            }
             metrics.streamEnded(reason.name());
             onEnd.accept(reason);
         });
@@ -109,8 +114,16 @@ public final class Hub {
         return closing;
     }
 
+    /** The stream's first read answered: it counts as open from now until it ends. */
+    public void opened(Subscriber subscriber) {
+        if (subscriber.markOpened()) {
+            open.incrementAndGet();
+        }
+    }
+
+    /** Open streams: those whose start was answered, not those still waiting for the database. */
     public int activeStreams() {
-        return all.size();
+        return open.get();
     }
 
     /** Queues each subscriber its rows of the page: its own, everyone's and its roles'. */

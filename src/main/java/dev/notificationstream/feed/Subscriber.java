@@ -56,6 +56,8 @@ public final class Subscriber {
     private boolean unflushed;
     private long blockedSinceNanos;
     private StreamEnd ended;
+    /** The start was answered (Hub.opened); read by the hub once the stream has ended. */
+    private boolean opened;
 
     Subscriber(Audience audience, int serial, int capacity, FanOut fanOut, Metrics metrics, BiConsumer<Subscriber, StreamEnd> onEnd) {
         this.audience = audience;
@@ -86,6 +88,26 @@ public final class Subscriber {
             this.replayed = replay.seen();
             this.sent = replay.cursor();
             return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** False when the stream ended first. */
+    boolean markOpened() {
+        lock.lock();
+        try {
+            opened = ended == null;
+            return opened;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    boolean wasOpened() {
+        lock.lock();
+        try {
+            return opened;
         } finally {
             lock.unlock();
         }

@@ -62,6 +62,11 @@ public final class Json {
         error(response, status, error, message, "retryAfterSeconds", retryAfterSeconds);
     }
 
+    /** The database did not answer in time: 503 with Retry-After, so the client comes back soon rather than waiting. */
+    public static void unavailable(HttpServletResponse response) throws IOException {
+        refuse(response, 503, 2, "unavailable", "the database is not reachable; try again shortly");
+    }
+
     /** {@code {"status":400,"error":"invalid_cursor","message":"..."}} plus any extra fields. */
     public static void error(HttpServletResponse response, int status, String error, String message, Object... extra) throws IOException {
         Map<String, Object> body = new LinkedHashMap<>();

@@ -102,8 +102,8 @@ public final class SseServlet extends HttpServlet {
                 audience = Identity.audience(request, store.knownRoles());
             } catch (SQLException failed) {
                 limits.close(user, address);
-                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + address, failed);
-                Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+                LOG.warning("stream start failed user=" + user + " remote=" + address + " reason=" + failed.getMessage());
+                Json.unavailable(response);
                 return;
             }
             // A cursor the ChangeFeed's recent pages cover, or "now": no query.
@@ -130,14 +130,20 @@ public final class SseServlet extends HttpServlet {
                 subscriber.end(StreamEnd.ERROR);
                 Json.error(response, 400, "invalid_cursor", foreign.getMessage());
                 return;
-            } catch (SQLException | RuntimeException failed) {
+            } catch (SQLException failed) {
                 subscriber.end(StreamEnd.ERROR);
-                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + request.getRemoteAddr(), failed);
-                Json.error(response, 503, "unavailable", "the database is not reachable; try again shortly");
+                LOG.warning("stream start failed user=" + user + " remote=" + address + " reason=" + failed.getMessage());
+                Json.unavailable(response);
+                return;
+            } catch (RuntimeException failed) {
+                subscriber.end(StreamEnd.ERROR);
+                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + address, failed);
+                Json.unavailable(response);
                 return;
             }
         }
 
+        hub.opened(subscriber);
         metrics.streamOpened(cursor != null, missed != null);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
         Replay replay = new Replay(store, format, config.retryMs(), audience, page, missed, subscriber);

@@ -3,6 +3,7 @@ package dev.notificationstream.deploy;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.DatabaseSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
@@ -33,7 +34,12 @@ class TomcatConfTest {
             read.add(name);
             return null;
         });
-        assertEquals(read, defaults.keySet(), "the settings Config reads");
+        DatabaseSettings unsetTimeouts = DatabaseSettings.from(name -> {
+            read.add(name);
+            return null;
+        });
+        assertEquals(read, defaults.keySet(), "the settings Config and the settings records read");
         assertEquals(unset, Config.from(defaults::get), "context.xml's defaults are Config's");
+        assertEquals(unsetTimeouts, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
     }
 }
