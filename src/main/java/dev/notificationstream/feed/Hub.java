@@ -1,6 +1,10 @@
 package dev.notificationstream.feed;
 
+import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
@@ -48,6 +52,11 @@ public final class Hub {
      */
     private final ReentrantLock publishing = new ReentrantLock();
     private final Recent recent;
+    private final int recentRows;
+    /** Serialises {@link #extend}: a storm's resumes wait for the first one's read. */
+    private final ReentrantLock backfilling = new ReentrantLock();
+    /** A cursor too far back to extend the window to; null until one was. Guarded by {@link #backfilling}. */
+    private Snapshot tooOld;
 
     /** What a stream starting from the recent pages gets: its subscriber and what it missed. */
     public record Start(Subscriber subscriber, Backlog backlog) {}
@@ -59,6 +68,7 @@ public final class Hub {
 
     static final int RECENT_ROWS = 10_000;
     static final int RECENT_SECONDS = 60;
+    private static final int BACKFILL_PAGE = 500;
 
     Hub(PageEncoder encoder, int writerThreads, int queueCapacity, Metrics metrics, int recentRows, int recentSeconds) {
         this.encoder = encoder;
@@ -66,6 +76,7 @@ public final class Hub {
         this.queueCapacity = queueCapacity;
         this.metrics = metrics;
         this.recent = new Recent(recentRows, TimeUnit.SECONDS.toNanos(recentSeconds));
+        this.recentRows = recentRows;
         metrics.activeStreams(open::get);
     }
 
@@ -80,6 +91,58 @@ public final class Hub {
             return backlog == null ? null : new Start(subscribe(audience, onEnd), backlog);
         } finally {
             publishing.unlock();
+        }
+    }
+
+    /**
+     * Extends the recent pages back to {@code from} with one read of every user's rows since it, so
+     * that the resumes of a storm (an instance restarted, its clients back with the cursors the old
+     * one gave them) share one query instead of one each. At most {@link #RECENT_ROWS} rows: a
+     * cursor further back (and any older than it) goes to the database alone. Returns true when the
+     * recent pages now cover {@code from}.
+     */
+    public boolean extend(Cursor from, NotificationStore store) throws SQLException {
+        if (from == null || from.batch() != null) {
+            return false;
+        }
+        backfilling.lock(); // the first of a storm reads; the others find the window extended
+        try {
+            publishing.lock();
+            try {
+                if (recent.covers(from)) {
+                    return true;
+                }
+            } finally {
+                publishing.unlock();
+            }
+            if (tooOld != null && tooOld.seesAllOf(from.base())) {
+                return false;
+            }
+            List<Notification> rows = new ArrayList<>();
+            Page page;
+            NotificationStore.Reads marks;
+            try (Connection connection = store.connection()) {
+                Cursor cursor = from;
+                do {
+                    page = store.after(connection, null, cursor, BACKFILL_PAGE); // every user's rows
+                    rows.addAll(page.rows());
+                    cursor = page.next();
+                    if (rows.size() > recentRows) {
+                        tooOld = from.base();
+                        return false;
+                    }
+                } while (page.more());
+                marks = store.readsAfter(connection, from.base());
+            }
+            publishing.lock();
+            try {
+                return recent.prepend(from, rows, page.next().base(), marks.idsByUser(), marks.snapshot(), encoder::encode, System.nanoTime())
+                        && recent.covers(from);
+            } finally {
+                publishing.unlock();
+            }
+        } finally {
+            backfilling.unlock();
         }
     }
 

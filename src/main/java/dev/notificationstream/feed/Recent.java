@@ -3,6 +3,7 @@ package dev.notificationstream.feed;
 import dev.notificationstream.db.Page;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
+import dev.notificationstream.model.Notification;
 import dev.notificationstream.model.Snapshot;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -87,6 +88,42 @@ final class Recent {
         }
     }
 
+    /** True when a start from {@code from} (a cursor outside any batch) could be served from here. */
+    boolean covers(Cursor from) {
+        return start != null && marksStart != null && last != null && from.batch() == null
+                && from.newestXmax() <= last.newestXmax()
+                && from.base().seesAllOf(start.base()) && from.base().seesAllOf(marksStart);
+    }
+
+    /**
+     * Extends the window back to {@code from}: {@code rows} are every user's rows {@code from} had
+     * not seen, as read in {@code snapshot}; {@code marks} the read marks after {@code from} as read
+     * in {@code marksSnapshot}. Of the rows, those the window's start had seen go in front (the rest
+     * are here already, or on their way). False when the read is too old to join the window (it
+     * moved on meanwhile) or the window has not begun.
+     */
+    boolean prepend(Cursor from, List<Notification> rows, Snapshot snapshot,
+            Map<String, List<Long>> marks, Snapshot marksSnapshot, java.util.function.Function<Page, EncodedPage> encoder, long now) {
+        if (start == null || marksStart == null || from.batch() != null
+                || !snapshot.seesAllOf(start.base()) || !marksSnapshot.seesAllOf(marksStart)) {
+            return false;
+        }
+        Snapshot startBase = start.base();
+        List<Notification> before = rows.stream().filter(row -> !startBase.unseen(row.txid()))
+                .sorted(java.util.Comparator.comparingLong(Notification::id)).toList();
+        if (!before.isEmpty()) {
+            EncodedPage page = encoder.apply(new Page(from, before, start, false, List.of()));
+            pages.addFirst(new Entry(page, now));
+            this.rows += page.size();
+        }
+        start = from;
+        if (!marks.isEmpty()) {
+            this.marks.addFirst(new Marks(marks, marksSnapshot, now)); // some may come twice: marks are idempotent
+        }
+        marksStart = from.base();
+        return true;
+    }
+
     /**
      * What a stream starting from {@code from} (null: "now") missed, if it is all here: null when
      * the cursor is older than the window, inside a batch, or ahead of the feed (perhaps from
@@ -99,8 +136,7 @@ final class Recent {
         if (from == null) {
             return new Backlog(audience, null, List.of(), last, List.of());
         }
-        if (from.batch() != null || marksStart == null || from.newestXmax() > last.newestXmax()
-                || !from.base().seesAllOf(start.base()) || !from.base().seesAllOf(marksStart)) {
+        if (!covers(from)) {
             return null;
         }
         List<EncodedPage> missed = new ArrayList<>(pages.size());

@@ -108,6 +108,9 @@ public final class SseServlet extends HttpServlet {
             }
             // A cursor the ChangeFeed's recent pages cover, or "now": no query.
             Hub.Start start = lastN == 0 ? hub.start(audience, cursor, onEnd) : null;
+            if (start == null && lastN == 0 && extend(cursor)) { // one read for a storm of resumes
+                start = hub.start(audience, cursor, onEnd);
+            }
             try {
                 if (start != null) {
                     subscriber = start.subscriber();
@@ -193,6 +196,16 @@ public final class SseServlet extends HttpServlet {
             response.flushBuffer();
         } catch (IOException gone) {
             subscriber.end(StreamEnd.CLIENT_GONE); // Tomcat closes the connection: no SocketStream.init
+        }
+    }
+
+    /** Extends the ChangeFeed's recent pages back to {@code cursor}; false when they cannot (or on a failure: the start reads alone). */
+    private boolean extend(Cursor cursor) {
+        try {
+            return cursor != null && hub.extend(cursor, store);
+        } catch (SQLException | RuntimeException failed) {
+            LOG.fine(() -> "recent pages not extended cursor=" + cursor + " reason=" + failed.getMessage());
+            return false;
         }
     }
 

@@ -63,6 +63,53 @@ class ResumeConcurrencyTest {
         assertTrue(startsFromMemory() - memoryStartsBefore > 1, "some starts were served from the ChangeFeed's recent pages");
     }
 
+    @Test
+    void after_a_restart_the_old_instance_s_clients_resume_from_the_new_one_s_memory_with_exactly_what_they_missed() throws Exception {
+        String cursor;
+        try (SseClient alice = SseClient.open(server.url(), "/events", "alice", null)) {
+            cursor = alice.awaitCursor(Duration.ofSeconds(10));
+        }
+        server.stop();
+        Set<Long> missed = new HashSet<>();
+        try (Connection connection = server.sql(); Statement sql = connection.createStatement()) {
+            for (String recipient : List.of("NULL", "'alice'", "'bob'", "NULL")) {
+                try (ResultSet ids = sql.executeQuery("INSERT INTO notifications (recipient, title) SELECT " + recipient
+                        + ", 'while down ' || g FROM generate_series(1, 3) g RETURNING id, recipient")) {
+                    while (ids.next()) {
+                        if (!"bob".equals(ids.getString(2))) {
+                            missed.add(ids.getLong(1));
+                        }
+                    }
+                }
+            }
+        }
+        server.restart();
+        long memoryStartsBefore = startsFromMemory();
+        int clients = 8; // under the per-user limit of 10 streams
+        List<Set<Long>> got = java.util.Collections.synchronizedList(new ArrayList<>());
+        String from = cursor;
+        List<Thread> storm = new ArrayList<>();
+        for (int c = 0; c < clients; c++) {
+            storm.add(Thread.ofVirtual().start(() -> {
+                List<Long> delivered = new ArrayList<>();
+                try {
+                    readFor(from, Duration.ofMillis(1_500), delivered);
+                } catch (Exception e) {
+                    throw new RuntimeException(e);
+                }
+                assertEquals(delivered.size(), new HashSet<>(delivered).size(), "no row twice");
+                got.add(new HashSet<>(delivered));
+            }));
+        }
+        for (Thread t : storm) {
+            t.join();
+        }
+        assertEquals(clients, got.size());
+        got.forEach(rows -> assertEquals(missed, rows, "exactly the rows committed while the server was down"));
+        assertEquals(clients, startsFromMemory() - memoryStartsBefore,
+                "every resume was served from the new instance's memory, extended back to the old cursor by one read");
+    }
+
     /**
      * Opens a stream from {@code cursor} (null: now), reads for {@code duration}, and adds to
      * {@code delivered} the notifications up to the last id: line; returns that id (or {@code cursor}).
