@@ -142,6 +142,12 @@ public final class Driver {
                     case "storm" -> driver.reconnectStorm(10_000, false);
                     case "restart" -> driver.reconnectStorm(10_000, true);
                     case "soak" -> driver.soak(5_000, Integer.parseInt(options.getOrDefault("soak-minutes", "30")), 50);
+                    case "commitlock" -> driver.commitLock(Arrays.stream(options.getOrDefault("writers", "1,2,4,8,16,32,64").split(","))
+                            .mapToInt(Integer::parseInt).toArray(), Integer.parseInt(options.getOrDefault("lock-seconds", "5")));
+                    case "listeners" -> driver.listeners(Arrays.stream(options.getOrDefault("instances", "0,1,10,50,100").split(","))
+                            .mapToInt(Integer::parseInt).toArray(), Integer.parseInt(options.getOrDefault("statement-rate", "20")), 20);
+                    case "instances" -> driver.instances(Integer.parseInt(options.getOrDefault("max-instances", "3")),
+                            Integer.parseInt(options.getOrDefault("instance-n", "19000")), Integer.parseInt(options.getOrDefault("instance-rate", "500")));
                     case "starts" -> driver.startCost(Integer.parseInt(options.getOrDefault("start-n", "5000")));
                     case "profile" -> driver.profile(Integer.parseInt(options.getOrDefault("profile-n", "10000")));
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
@@ -171,7 +177,7 @@ public final class Driver {
                 .setDataDirectory(data)
                 .setCleanDataDirectory(true)
                 .setPort(PG_PORT)
-                .setServerConfig("max_connections", "100")
+                .setServerConfig("max_connections", "300") // the listeners scenario: 100 feeds, their pool, the writers
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .start();
         jdbcUrl = "jdbc:postgresql://127.0.0.1:" + PG_PORT + "/postgres?user=postgres";
@@ -1121,6 +1127,265 @@ public final class Driver {
                 }
             } finally {
                 server.close();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Issue 17: the NOTIFY commit lock
+
+    /**
+     * {@code writers} connections each committing one-row transactions (autocommit INSERTs) for
+     * {@code seconds}, with the statement trigger that notifies and without it (disabled for the
+     * measurement), one LISTEN connection draining the queue: commits per second and commit time.
+     */
+    void commitLock(int[] writerCounts, int seconds) throws Exception {
+        Csv csv = new Csv(out.resolve("commit-lock.csv"),
+                "run,load_avg,trigger,writers,seconds,commits,commits_per_s,p50_ms,p99_ms,max_ms,db_cpu_pct");
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== commit lock run " + run + "/" + runs + ", load average " + load);
+            migrate();
+            try (Connection admin = DriverManager.getConnection(jdbcUrl); Connection listener = DriverManager.getConnection(jdbcUrl)) {
+                listener.createStatement().execute("LISTEN notifications");
+                java.util.concurrent.atomic.AtomicBoolean listening = new java.util.concurrent.atomic.AtomicBoolean(true);
+                Thread drain = Thread.ofPlatform().start(() -> {
+                    try {
+                        org.postgresql.PGConnection pg = listener.unwrap(org.postgresql.PGConnection.class);
+                        while (listening.get()) {
+                            pg.getNotifications(200);
+                        }
+                    } catch (SQLException e) {
+                        log("listener: " + e.getMessage());
+                    }
+                });
+                try {
+                    for (boolean trigger : new boolean[] {true, false}) {
+                        admin.createStatement().execute("ALTER TABLE notifications " + (trigger ? "ENABLE" : "DISABLE") + " TRIGGER notifications_wake_listeners");
+                        for (int writers : writerCounts) {
+                            String loadNow = Proc.loadAverage();
+                            List<Connection> connections = new ArrayList<>();
+                            for (int w = 0; w < writers; w++) {
+                                connections.add(DriverManager.getConnection(jdbcUrl));
+                            }
+                            List<Long> times = Collections.synchronizedList(new ArrayList<>());
+                            long d0 = Proc.treeCpuMicros(postmasterPid);
+                            long start = System.nanoTime(), until = start + TimeUnit.SECONDS.toNanos(seconds);
+                            List<Thread> threads = new ArrayList<>();
+                            for (Connection c : connections) {
+                                threads.add(Thread.ofPlatform().start(() -> {
+                                    List<Long> mine = new ArrayList<>();
+                                    try (PreparedStatement insert = c.prepareStatement(
+                                            "INSERT INTO notifications (recipient, category, title) VALUES (?, 'bench', 'commit lock')")) {
+                                        while (System.nanoTime() < until) {
+                                            insert.setString(1, "user" + java.util.concurrent.ThreadLocalRandom.current().nextInt(20_000));
+                                            long t = System.nanoTime();
+                                            insert.executeUpdate();
+                                            mine.add(System.nanoTime() - t);
+                                        }
+                                    } catch (SQLException e) {
+                                        log("writer: " + e.getMessage());
+                                    }
+                                    times.addAll(mine);
+                                }));
+                            }
+                            for (Thread t : threads) {
+                                t.join();
+                            }
+                            long wall = System.nanoTime() - start;
+                            double dbPct = (Proc.treeCpuMicros(postmasterPid) - d0) * 1e5 / wall;
+                            for (Connection c : connections) {
+                                c.close();
+                            }
+                            List<Long> sorted = new ArrayList<>(times);
+                            Collections.sort(sorted);
+                            List<Long> micros = sorted.stream().map(n -> n / 1000).toList();
+                            double perSecond = sorted.size() * 1e9 / wall;
+                            csv.row(run, loadNow, trigger ? "on" : "off", writers, seconds, sorted.size(), f(perSecond),
+                                    f(percentileMs(micros, 50)), f(percentileMs(micros, 99)), f(percentileMs(micros, 100)), f(dbPct));
+                            log(String.format(Locale.ROOT, "commit lock trigger=%s writers=%d: %.0f commits/s, p50 %.2f ms, p99 %.2f ms",
+                                    trigger ? "on" : "off", writers, perSecond, percentileMs(micros, 50), percentileMs(micros, 99)));
+                        }
+                    }
+                } finally {
+                    admin.createStatement().execute("ALTER TABLE notifications ENABLE TRIGGER notifications_wake_listeners");
+                    listening.set(false);
+                    drain.join();
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Issue 17: K instances on one PostgreSQL
+
+    /**
+     * K = 1 .. {@code maxK} instances (the distribution, ports 18080 + k), {@code n} streams each:
+     * {@link #broadcasts} broadcast INSERTs (latency over every stream of every instance, and
+     * PostgreSQL's CPU and transactions per broadcast), then {@code rate} targeted rows/s for 10 s to
+     * random users (latency, PostgreSQL's CPU). The same users on every instance, so each row reaches K streams.
+     */
+    void instances(int maxK, int n, int rate) throws Exception {
+        Csv csv = new Csv(out.resolve("instances.csv"),
+                "run,load_avg,instances,streams_each,open,broadcasts,delivered,expected,p50_ms,p99_ms,max_ms,db_cpu_ms_per_broadcast,"
+                        + "db_transactions_per_broadcast,server_cpu_ms_per_broadcast,rate,targeted_delivered,targeted_inserted,targeted_p50_ms,"
+                        + "targeted_p99_ms,targeted_db_cpu_pct");
+        for (int run = 1; run <= runs; run++) {
+            for (int k = 1; k <= maxK; k++) {
+                String load = waitForQuiet(run == 1 && k == 1 ? 3 : 1);
+                log("== instances run " + run + "/" + runs + ", K=" + k + ", load average " + load);
+                List<Server> servers = new ArrayList<>();
+                List<Client> clients = new ArrayList<>();
+                try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+                    for (int i = 0; i < k; i++) {
+                        servers.add(new Server("instances-" + run + "-" + k + "-" + i, Map.of(), List.of(), HTTP_PORT + i));
+                    }
+                    List<List<Client>> perServer = new ArrayList<>();
+                    for (int i = 0; i < k; i++) {
+                        List<Client> mine = startClients((n + PER_CLIENT - 1) / PER_CLIENT, "instances-" + run + "-" + k + "-" + i, HTTP_PORT + i);
+                        perServer.add(mine);
+                        clients.addAll(mine);
+                    }
+                    for (int i = 0; i < k; i++) {
+                        open(perServer.get(i), 0, n); // the same users on every instance: each a user with K devices
+                    }
+                    Thread.sleep(3000);
+                    String loadNow = Proc.loadAverage();
+                    long live = totals(clients)[0];
+                    latencies(clients);
+                    long before = totals(clients)[1];
+                    Thread.sleep(11_000);
+                    long x0 = transactions(db), d0 = Proc.treeCpuMicros(postmasterPid);
+                    long s0 = servers.stream().mapToLong(this::cpuMicros).sum();
+                    long expected = 0;
+                    for (int b = 0; b < broadcasts; b++) {
+                        insertBroadcast(db);
+                        expected += live;
+                        awaitEvents(clients, before + expected, 30_000);
+                        Thread.sleep(300);
+                    }
+                    long dbCpu = Proc.treeCpuMicros(postmasterPid) - d0, serverCpu = servers.stream().mapToLong(this::cpuMicros).sum() - s0;
+                    List<Long> lat = latencies(clients);
+                    long delivered = totals(clients)[1] - before;
+                    Thread.sleep(11_000);
+                    long xacts = transactions(db) - x0 - 1;
+                    // Targeted rows at a fixed rate to users of every instance.
+                    long tBefore = totals(clients)[1];
+                    long td0 = Proc.treeCpuMicros(postmasterPid);
+                    long start = System.nanoTime();
+                    long inserted = 0;
+                    try (PreparedStatement insert = db.prepareStatement(
+                            "INSERT INTO notifications (recipient, category, title, data) VALUES (?, 'bench', 'For you', ?::jsonb)")) {
+                        for (long i = 0; i < rate * 10L; i++) {
+                            long wait = start + i * 1_000_000_000L / rate - System.nanoTime();
+                            if (wait > 0) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            }
+                            insert.setString(1, "user" + java.util.concurrent.ThreadLocalRandom.current().nextInt(n));
+                            insert.setString(2, t0Json(LoadClient.epochMicros()));
+                            insert.executeUpdate();
+                            inserted++;
+                        }
+                    }
+                    long targetedGot = awaitEvents(clients, tBefore + inserted * k, 30_000) - tBefore; // each row to K streams
+                    double targetedDb = (Proc.treeCpuMicros(postmasterPid) - td0) * 1e5 / (System.nanoTime() - start);
+                    List<Long> tlat = latencies(clients);
+                    csv.row(run, loadNow, k, n, live, broadcasts, delivered, expected, f(percentileMs(lat, 50)), f(percentileMs(lat, 99)),
+                            f(percentileMs(lat, 100)), f(dbCpu / 1000.0 / broadcasts), f(xacts / (double) broadcasts), f(serverCpu / 1000.0 / broadcasts),
+                            rate, targetedGot, inserted, f(percentileMs(tlat, 50)), f(percentileMs(tlat, 99)), f(targetedDb));
+                    log(String.format(Locale.ROOT, "instances K=%d: %d streams, broadcast p50 %.0f p99 %.0f ms, db %.1f ms CPU and %.1f transactions per broadcast; "
+                                    + "targeted %d rows/s p99 %.1f ms, db %.0f%% of a core",
+                            k, live, percentileMs(lat, 50), percentileMs(lat, 99), dbCpu / 1000.0 / broadcasts, xacts / (double) broadcasts,
+                            rate, percentileMs(tlat, 99), targetedDb));
+                } finally {
+                    closeClients(clients);
+                    for (Server server : servers) {
+                        server.close();
+                    }
+                }
+            }
+        }
+    }
+
+    /** The schema, as the server would migrate it (no server runs in these scenarios). */
+    void migrate() throws Exception {
+        Process migrate = new ProcessBuilder(javaBin, "-cp", serverClasspath, "dev.notificationstream.launch.FeedSimulation", jdbcUrl, "0", "migrate")
+                .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("logs/migrate.log").toFile()).start();
+        migrate.getOutputStream().close();
+        if (migrate.waitFor() != 0) {
+            throw new IllegalStateException("migration failed; see " + work.resolve("logs/migrate.log"));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Issue 17: K instances reduced to their ChangeFeed
+
+    /**
+     * What K instances cost PostgreSQL per inserting statement: {@code ks} listeners-only instances
+     * ({@code FeedSimulation}: K real ChangeFeeds in one JVM, no streams), then {@code rate}
+     * one-row INSERT statements per second for {@code seconds}: PostgreSQL's CPU and transactions,
+     * less their idle rate (the feeds' safety reads), per statement. K=0 is the INSERT alone.
+     */
+    void listeners(int[] ks, int rate, int seconds) throws Exception {
+        Csv csv = new Csv(out.resolve("listeners.csv"),
+                "run,load_avg,instances,rate,seconds,statements,db_cpu_ms,db_us_per_statement,db_transactions,transactions_per_statement,"
+                        + "idle_db_cpu_pct,listener_cpu_pct");
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== listeners run " + run + "/" + runs + ", load average " + load);
+            migrate();
+            for (int k : ks) {
+                String loadNow = Proc.loadAverage();
+                Process sim = new ProcessBuilder(javaBin, "-Xmx1g", "-cp", serverClasspath, "dev.notificationstream.launch.FeedSimulation", jdbcUrl, String.valueOf(k))
+                        .directory(repo.toFile()).redirectError(work.resolve("logs/feeds-" + k + ".log").toFile()).start();
+                AutoCloseable stop = () -> {
+                    sim.getOutputStream().close();
+                    if (!sim.waitFor(20, TimeUnit.SECONDS)) {
+                        sim.destroyForcibly();
+                    }
+                };
+                running.add(stop);
+                try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+                    String ready = new java.io.BufferedReader(new java.io.InputStreamReader(sim.getInputStream())).readLine();
+                    log("listeners: " + k + " feeds, " + ready);
+                    Thread.sleep(11_000); // pg_stat_database lags up to ~10 s
+                    long x0 = transactions(db), d0 = Proc.treeCpuMicros(postmasterPid), l0 = Proc.cpuMicros(sim.pid()), t0 = System.nanoTime();
+                    Thread.sleep(10_000);
+                    long idleNanos = System.nanoTime() - t0;
+                    double idleCpu = (Proc.treeCpuMicros(postmasterPid) - d0) / (double) idleNanos; // µs per ns
+                    Thread.sleep(11_000);
+                    long idleXacts = transactions(db) - x0 - 1;
+                    double idleXactsPerNano = idleXacts / (double) (System.nanoTime() - t0);
+                    x0 = transactions(db);
+                    d0 = Proc.treeCpuMicros(postmasterPid);
+                    l0 = Proc.cpuMicros(sim.pid());
+                    long start = System.nanoTime();
+                    long statements = 0;
+                    try (PreparedStatement insert = db.prepareStatement("INSERT INTO notifications (recipient, category, title) VALUES (?, 'bench', 'listeners')")) {
+                        for (long i = 0; i < (long) rate * seconds; i++) {
+                            long wait = start + i * 1_000_000_000L / rate - System.nanoTime();
+                            if (wait > 0) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            }
+                            insert.setString(1, "user" + (i % 20_000));
+                            insert.executeUpdate();
+                            statements++;
+                        }
+                    }
+                    Thread.sleep(500); // the last reads
+                    long wall = System.nanoTime() - start;
+                    double dbCpu = Proc.treeCpuMicros(postmasterPid) - d0 - idleCpu * wall;
+                    double listenerPct = (Proc.cpuMicros(sim.pid()) - l0) * 1e5 / wall;
+                    Thread.sleep(11_000);
+                    long xacts = transactions(db) - x0 - 1 - Math.round(idleXactsPerNano * (System.nanoTime() - start));
+                    csv.row(run, loadNow, k, rate, seconds, statements, f(dbCpu / 1000), f(dbCpu / statements), xacts,
+                            f(xacts / (double) statements), f(idleCpu * 1e5), f(listenerPct));
+                    log(String.format(Locale.ROOT, "listeners k=%d: %.0f us of database CPU and %.2f transactions per statement (idle %.1f%% of a core)",
+                            k, dbCpu / statements, xacts / (double) statements, idleCpu * 1e5));
+                } finally {
+                    running.remove(stop);
+                    stop.close();
+                }
             }
         }
     }
