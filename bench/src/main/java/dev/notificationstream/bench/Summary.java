@@ -122,6 +122,12 @@ final class Summary {
         if (!lock.isEmpty()) {
             Chart.writeCommitLock(lock, dir.resolve("commit-lock.png"));
         }
+        Map<String, TreeMap<Integer, Map<String, Double>>> durableLock = table(dir.resolve("commit-lock-durable.csv"), md,
+                "The NOTIFY commit lock with fsync and synchronous_commit on (--durable)", List.of("trigger", "writers"),
+                List.of("commits_per_s", "p50_ms", "p99_ms", "max_ms", "db_cpu_pct"));
+        if (!durableLock.isEmpty()) {
+            Chart.writeCommitLock(durableLock, dir.resolve("commit-lock-durable.png"));
+        }
         Map<String, TreeMap<Integer, Map<String, Double>>> listeners = table(dir.resolve("listeners.csv"), md,
                 "K instances reduced to their ChangeFeed (issue 17): the database's cost per inserting statement", List.of("instances"),
                 List.of("db_us_per_statement", "transactions_per_statement", "idle_db_cpu_pct", "listener_cpu_pct"));
