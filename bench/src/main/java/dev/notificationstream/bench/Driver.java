@@ -145,8 +145,8 @@ public final class Driver {
                             .mapToInt(Integer::parseInt).toArray());
                     case "bulk" -> driver.bulk();
                     case "poll" -> driver.polling(10_000);
-                    case "storm" -> driver.reconnectStorm(10_000, false);
-                    case "restart" -> driver.reconnectStorm(10_000, true);
+                    case "storm" -> driver.reconnectStorm(Integer.parseInt(options.getOrDefault("storm-users", "10000")), false);
+                    case "restart" -> driver.reconnectStorm(Integer.parseInt(options.getOrDefault("storm-users", "10000")), true);
                     case "soak" -> driver.soak(5_000, Integer.parseInt(options.getOrDefault("soak-minutes", "30")), 50);
                     case "commitlock" -> driver.commitLock(Arrays.stream(options.getOrDefault("writers", "1,2,4,8,16,32,64").split(","))
                             .mapToInt(Integer::parseInt).toArray(), Integer.parseInt(options.getOrDefault("lock-seconds", "5")));
@@ -1013,8 +1013,7 @@ public final class Driver {
             Server first = new Server("storm-" + run, env);
             try (Connection db = DriverManager.getConnection(jdbcUrl)) {
                 Server server = first;
-                List<Client> clients = startClients(1, "storm-" + run);
-                Client client = clients.get(0);
+                List<Client> clients = startClients((users + PER_CLIENT - 1) / PER_CLIENT, "storm-" + run);
                 try {
                     open(clients, 0, users);
                     insertBroadcast(db);
@@ -1033,7 +1032,11 @@ public final class Driver {
                         first = server;
                         downNanos = System.nanoTime() - stop;
                     }
-                    String[] dropped = client.ask("drop").split(" ");
+                    long droppedCount = 0;
+                    for (Client client : clients) {
+                        droppedCount += Long.parseLong(client.ask("drop").split(" ")[1]);
+                    }
+                    String[] dropped = {"dropped", String.valueOf(droppedCount)};
                     if (!restart) {
                         for (int k = 0; k < missedRows; k++) {
                             insertBroadcast(db);
@@ -1048,8 +1051,8 @@ public final class Driver {
                     long expected = (long) Integer.parseInt(dropped[1]) * missedRows;
                     long s0 = Proc.cpuMicros(server.pid()), d0 = Proc.treeCpuMicros(postmasterPid);
                     long start = System.nanoTime();
-                    client.send("resume");
-                    String[] opened = client.answer().split(" ");
+                    String[] resumed = resumeAll(clients);
+                    String[] opened = {"opened", resumed[0], resumed[1]};
                     long reopenNanos = System.nanoTime() - start;
                     long got = awaitEvents(clients, before + expected, 60_000) - before;
                     long caughtNanos = System.nanoTime() - start;
