@@ -20,7 +20,10 @@ COPY src src
 RUN ./mvnw -B -ntp -DskipTests package
 
 # --- Run: Tomcat 11 on JDK 21 ---------------------------------------------------------------
-FROM tomcat:11.0-jdk21-temurin
+# The exact Tomcat of pom.xml's tomcat.version (TomcatConfTest checks): the connector jar and the
+# stream hand-over use its internals. On any other Tomcat both fall back to Tomcat's standard
+# path and say so in the log (more memory per stream), so a floating tag would cost silently.
+FROM tomcat:11.0.24-jdk21-temurin
 # curl for the HEALTHCHECK; the image does not promise one.
 RUN apt-get update \
  && apt-get install -y --no-install-recommends curl \

@@ -2,6 +2,18 @@
 # JVM options for notification-stream: copy to $CATALINA_BASE/bin/setenv.sh (catalina.sh sources it).
 # Options already in CATALINA_OPTS come last and so win: override anything here from outside.
 
+# Java 21 or newer: the connector (lib/notification-stream-connector.jar) and the application are
+# built for it, and requests run on virtual threads. An older JVM would fail on the first class it
+# loads ("UnsupportedClassVersionError ... LeanHttp11NioProtocol"); say plainly what is wrong instead.
+# catalina.sh runs $JRE_HOME/bin/java, else $JAVA_HOME/bin/java, else the java on the PATH.
+java_cmd=${JRE_HOME:-${JAVA_HOME:-}}
+java_cmd=${java_cmd:+$java_cmd/bin/}java
+java_version=$("$java_cmd" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p')
+if [ -z "$java_version" ] || [ "${java_version%%.*}" -lt 21 ] 2>/dev/null; then
+  echo "setenv.sh: notification-stream needs Java 21 or newer; $java_cmd is ${java_version:-not a Java} (set JAVA_HOME to a JDK 21+)" >&2
+  exit 1
+fi
+
 # Thousands of open streams are thousands of open sockets, each a file descriptor, plus the JARs
 # and logs. The usual soft limit of 1024 stops Tomcat at about 1000 streams with "Too many open
 # files". Raise the soft limit to the hard limit; raise the hard limit in systemd (LimitNOFILE=) or

@@ -9,13 +9,77 @@ const badge = document.getElementById('unread');
 const markAll = document.getElementById('mark-all');
 const status = document.getElementById('status');
 const statusText = document.getElementById('status-text');
+const older = document.getElementById('older');
+const notice = document.getElementById('notice');
+const user = document.getElementById('user');
+const signOut = document.getElementById('sign-out');
 const pageTitle = document.title;
-const cards = new Map(); // id -> its card, for read marks
+const cards = new Map(); // id -> its card, for read marks; at most `shown` of them
+// The page draws the newest rows only: a bulk load of 100,000 would otherwise be 100,000 cards
+// (gigabytes in the renderer). What falls off the bottom comes back with "Load older".
+const SHOWN = 100;
+let shown = SHOWN; // grows as the user loads older rows, so a live row does not take them away
+let loaded = false; // caught up once: from then on no cards means an empty inbox
 
 const relative = new Intl.RelativeTimeFormat(undefined, { numeric: 'auto' });
 const absolute = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
-function show(notification, { history }) {
+/** A batch of new rows, oldest first: only the newest `shown` become cards; the badge counts them all. */
+function show(notifications, { history }) {
+  if (!history) {
+    change(notifications.filter((n) => !n.read).length); // the history is in the server's count already
+  }
+  const fresh = document.createDocumentFragment();
+  for (const notification of notifications.slice(-shown)) {
+    if (!cards.has(notification.id)) {
+      fresh.prepend(cardFor(notification, !history)); // oldest first: the newest ends on top
+    }
+  }
+  inbox.prepend(fresh);
+  trim();
+  showEmpty();
+}
+
+/** Drops the cards below the newest `shown`; they can be loaded again. */
+function trim() {
+  while (cards.size > shown) {
+    const last = inbox.lastElementChild;
+    cards.delete(Number(last.dataset.id));
+    last.remove();
+    older.hidden = false;
+  }
+}
+
+function showEmpty() {
+  empty.hidden = !loaded || cards.size > 0;
+}
+
+/** "Load older": the rows before the oldest card, below it. */
+older.addEventListener('click', async () => {
+  const oldest = inbox.lastElementChild;
+  if (!oldest) {
+    return;
+  }
+  older.disabled = true;
+  try {
+    const rows = await window.inboxClient.older(Number(oldest.dataset.id), SHOWN / 2);
+    const fragment = document.createDocumentFragment();
+    for (const notification of rows.toReversed()) { // newest first, below the oldest shown
+      if (!cards.has(notification.id)) {
+        fragment.append(cardFor(notification, false));
+      }
+    }
+    inbox.append(fragment);
+    shown = Math.max(shown, cards.size);
+    older.hidden = rows.length < SHOWN / 2;
+  } catch (failure) {
+    say(`Could not load older notifications: ${failure.message}`);
+  } finally {
+    older.disabled = false;
+  }
+});
+
+function cardFor(notification, arrived) {
   const card = template.content.firstElementChild.cloneNode(true);
   card.dataset.id = notification.id;
   cards.set(notification.id, card);
@@ -45,24 +109,36 @@ function show(notification, { history }) {
   when.dateTime = notification.createdAt;
   when.title = absolute.format(new Date(notification.createdAt));
   when.textContent = ago(notification.createdAt);
-  if (!history) {
+  if (arrived) {
     card.classList.add('new'); // slides in
-    if (!notification.read) {
-      change(+1); // the history is in the server's count already; a row that arrives is not
-    }
   }
-  inbox.prepend(card); // rows arrive oldest first: the newest ends on top
-  empty.hidden = true;
+  return card;
 }
 
-/** Only http(s) links, resolved against the page: a "javascript:" link from the database is dropped. */
+/** A short message for what the page could not do (a read mark refused); shown for ms (0: until replaced). */
+let noticeTimer = 0;
+function say(text, ms = 8_000) {
+  notice.textContent = text;
+  notice.hidden = false;
+  clearTimeout(noticeTimer);
+  if (ms) {
+    noticeTimer = setTimeout(() => (notice.hidden = true), ms);
+  }
+}
+
+/**
+ * Only http(s) links, resolved against the page: a "javascript:" link from the database is dropped,
+ * and so is a path that leaves this site ("//host", "/\\host"), as the table's rule drops them.
+ */
 function safeLink(link) {
   if (!link) {
     return null;
   }
   try {
     const url = new URL(link, document.baseURI);
-    return url.protocol === 'https:' || url.protocol === 'http:' ? url.href : null;
+    const absolute = /^https?:\/\//.test(link);
+    const ours = url.origin === new URL(document.baseURI).origin;
+    return (url.protocol === 'https:' || url.protocol === 'http:') && (absolute || ours) ? url.href : null;
   } catch {
     return null;
   }
@@ -161,9 +237,10 @@ function markOne(card) {
   if (!showRead(card)) {
     return;
   }
-  window.inboxClient.markRead(Number(card.dataset.id)).catch(() => {
-    card.classList.add('unread'); // not marked after all (offline, signed out)
+  window.inboxClient.markRead(Number(card.dataset.id)).catch((failure) => {
+    card.classList.add('unread'); // not marked after all (offline, signed out, refused)
     change(+1);
+    say(`Could not mark it read: ${failure.message}`);
   });
 }
 
@@ -171,13 +248,14 @@ inbox.addEventListener('click', (event) => markOne(event.target.closest('.card')
 inbox.addEventListener('auxclick', (event) => event.target.closest('.link') && markOne(event.target.closest('.card')));
 
 markAll.addEventListener('click', async () => {
-  const shown = [...cards.values()]; // what the client's cursor covers: a row that arrives meanwhile stays unread
+  const marked = [...cards.values()]; // what the client's cursor covers: a row that arrives meanwhile stays unread
   markAll.disabled = true;
   try {
     await window.inboxClient.markAllRead();
-    shown.forEach(showRead);
-  } catch {
+    marked.forEach(showRead);
+  } catch (failure) {
     markAll.disabled = false;
+    say(`Could not mark all read: ${failure.message}`);
     return;
   }
   count(); // rows older than the page's history were marked too
@@ -187,6 +265,8 @@ let lastState = null;
 function showStatus(s) {
   if ((s.state === 'live' || s.state === 'polling') && s.state !== lastState) {
     count(); // (re)connected and caught up: the server's count, then deltas
+    loaded = true;
+    showEmpty();
   }
   lastState = s.state;
   status.dataset.state = s.state;
@@ -210,12 +290,40 @@ function refreshTimes() {
 setInterval(refreshTimes, 30_000);
 document.addEventListener('visibilitychange', () => document.hidden || refreshTimes());
 
+// Who is signed in, and a way out. HTTP BASIC has none a server can offer: the browser keeps the
+// credentials until it quits and sends them unasked. So "Sign out" stops this tab's connection,
+// asks the server to end the session (DELETE /api/session, for sign-ins it can end) and, when it
+// cannot, says how to finish.
+const session = new URL('../api/session', import.meta.url);
+fetch(session, { credentials: 'include', cache: 'no-store' })
+  .then((response) => (response.ok ? response.json() : Promise.reject(response)))
+  .then((who) => {
+    user.textContent = who.user;
+    user.title = `Signed in as ${who.user}`;
+    user.hidden = signOut.hidden = false;
+  })
+  .catch(() => {}); // the client reports a 401 as "unauthenticated"
+
+signOut.addEventListener('click', async () => {
+  window.inboxClient.close();
+  const ended = await fetch(session, { method: 'DELETE', credentials: 'include' }).then((r) => r.ok, () => false);
+  if (ended) {
+    location.reload(); // the server ended the session: the reload asks for a sign-in
+    return;
+  }
+  signOut.hidden = true;
+  markAll.disabled = true;
+  status.dataset.state = 'signed-out';
+  statusText.textContent = 'Signed out of this tab';
+  say('Your browser keeps this sign-in (HTTP BASIC) until it quits: close the browser to sign out completely.', 0);
+});
+
 // The service is where this page is: js/ sits under the application's root, whatever its context path.
 // Kept on window for the console (and the browser tests): window.inboxClient.status.
 window.inboxClient = new NotificationClient({
   baseUrl: new URL('..', import.meta.url).href,
   history: 50,
-  onNotification: show,
+  onNotifications: show,
   onStatus: showStatus,
   onRead: read,
 });

@@ -5,13 +5,14 @@
  *   const client = new NotificationClient({
  *     baseUrl: '',                                   // where the service lives; '' = this origin
  *     history: 20,                                   // newest rows to show on open (0: none)
- *     onNotification: (n, { history }) => show(n),   // each notification once, by id
+ *     onNotifications: (list, { history }) => show(list), // new notifications, oldest first, each once, in batches
  *     onStatus: (s) => indicator(s),                 // { state, intervalMs, retryInMs, leader }
  *     onRead: (ids) => markShown(ids),               // ids read on any device (may repeat)
  *   });
  *   await client.markRead(id);                       // one; onRead([id]) in every tab of this browser
  *   const { marked } = await client.markAllRead();   // all the client has seen, not what arrives meanwhile
  *   const unread = await client.unreadCount();       // the server's count, for a badge
+ *   const rows = await client.older(oldestId, 50);   // "load older": the rows before one the page shows
  *   client.close();                                  // when the page no longer wants them
  *
  * States: 'connecting' (first start), 'live' (a stream is open and has caught up), 'polling' (every
@@ -25,6 +26,10 @@
  *   sessionStorage, so a reload resumes where the page was and a switch of mode loses nothing.
  * - The server delivers at least once (a resume may repeat the batch it was cut in); every row
  *   carries its id, and the client drops ids it has already shown: exactly once on the screen.
+ * - Rows reach the page in batches (onNotifications): a poll's page, the history, or what a stream
+ *   brought within one short tick. A bulk load of 100,000 rows is then a few hundred calls, not
+ *   100,000, and a page can draw only what it shows. The cursor is saved once the page has a batch,
+ *   so a reload never skips rows the page did not get.
  * - The stream is the browser's EventSource (withCredentials, for use from another origin). It
  *   listens for "notification" (a row), "cursor" (sent right after the replay and with every
  *   heartbeat: the first one means caught up, 'live') and "read" (ids read on one of the user's
@@ -59,6 +64,7 @@ const DEFAULTS = {
   baseUrl: '',
   history: 0,
   onNotification: () => {},
+  onNotifications: null, // (list, { history }); default: onNotification for each
   onStatus: () => {},
   onRead: () => {},
   maxBackoffMs: 30_000, // the longest wait between two tries
@@ -66,6 +72,7 @@ const DEFAULTS = {
   sseFailuresBeforePolling: 3, // streams in a row refused by something other than the service's own answers
   sseRetryAfterMs: 5 * 60_000, // after falling back (or when SSE is off), how long to poll before trying SSE again; also the retry after a 401
   seenIdsKept: 5_000, // ids remembered for de-duplication; repeats only happen around a resume
+  batchMs: 50, // a stream's rows are gathered this long into one onNotifications call
 };
 
 export class NotificationClient {
@@ -90,9 +97,9 @@ export class NotificationClient {
     this.#start();
   }
 
-  /** The last status reported to onStatus. */
+  /** The last status reported to onStatus; leader says whether this tab holds the connection now. */
   get status() {
-    return { ...this.#status };
+    return { ...this.#status, leader: this.#leading };
   }
 
   /** Marks one notification read for this user, on every device; onRead([id]) in this browser's tabs. */
@@ -111,6 +118,14 @@ export class NotificationClient {
       throw new Error('notification-client: nothing seen yet');
     }
     return (await this.#post(`/api/notifications/read-all?cursor=${encodeURIComponent(cursor)}`)).json();
+  }
+
+  /**
+   * Up to limit notifications older than the one with id beforeId (the oldest a page shows), newest
+   * last like every list here; fewer than limit means there are no more. Not passed to onNotifications.
+   */
+  async older(beforeId, limit = 50) {
+    return (await this.#json(`/api/notifications?before=${encodeURIComponent(beforeId)}&limit=${limit}`, this.#stop.signal)).notifications;
   }
 
   /** The user's unread notifications, as the server counts them now. */
@@ -162,7 +177,7 @@ export class NotificationClient {
         }
         const page = await this.#json(`/api/notifications?limit=${Math.max(1, this.#options.history)}`, signal);
         if (this.#options.history) {
-          page.notifications.forEach((n) => this.#accept(n, true));
+          this.#accept(page.notifications, true);
         }
         if (!stored) {
           this.#saveCursor(page.cursor);
@@ -268,10 +283,25 @@ export class NotificationClient {
     });
     let delivered = false;
     let caughtUp = false;
+    let batch = []; // rows not yet handed to the page, and the cursor that covers them
+    let batchCursor = null;
+    let batchTimer = 0;
+    const flush = () => {
+      clearTimeout(batchTimer);
+      batchTimer = 0;
+      const rows = batch;
+      batch = [];
+      this.#accept(rows, false);
+      if (batchCursor) {
+        this.#saveCursor(batchCursor); // after the page has the rows it covers
+        batchCursor = null;
+      }
+    };
     return new Promise((resolve) => {
       let watchdog;
       const end = () => {
         clearTimeout(watchdog);
+        flush();
         source.close(); // before EventSource reconnects by itself: #lead decides when, and how
         signal.removeEventListener('abort', end);
         window.removeEventListener('offline', end);
@@ -283,18 +313,22 @@ export class NotificationClient {
       };
       const onEvent = (event) => {
         arm();
+        delivered = true;
+        // EventSource keeps the last id it saw: the cursor of the last complete batch, or of the
+        // latest cursor event. Empty until the first id of this connection.
+        if (event.type === 'notification') {
+          batch.push(JSON.parse(event.data));
+          batchCursor = event.lastEventId || batchCursor;
+          batchTimer ||= setTimeout(flush, this.#options.batchMs);
+          return;
+        }
+        flush(); // rows first: a read mark or "caught up" is about what came before it
         if (event.type === 'cursor' && !caughtUp) {
           caughtUp = true; // the server sends one right after the replay
           this.#report({ state: 'live' });
-        }
-        delivered = true;
-        if (event.type === 'notification') {
-          this.#accept(JSON.parse(event.data), false);
         } else if (event.type === 'read') {
           this.#read(JSON.parse(event.data).ids, false);
         }
-        // EventSource keeps the last id it saw: the cursor of the last complete batch, or of the
-        // latest cursor event. Empty until the first id of this connection.
         if (event.lastEventId) {
           this.#saveCursor(event.lastEventId);
         }
@@ -355,7 +389,7 @@ export class NotificationClient {
         const cursor = this.#cursor();
         const query = cursor ? `cursor=${encodeURIComponent(cursor)}&limit=500` : 'limit=100';
         const page = await this.#json('/api/notifications?' + query, signal);
-        page.notifications.forEach((n) => this.#accept(n, false));
+        this.#accept(page.notifications, false);
         if (page.reads?.length) {
           this.#read(page.reads, false);
         }
@@ -413,19 +447,23 @@ export class NotificationClient {
     await sleep(wait, signal, 'online');
   }
 
-  /** Shows a notification once: the first time its id is seen, in this tab. */
-  #accept(notification, history) {
-    if (this.#seen.has(notification.id)) {
+  /** Hands the rows this tab has not shown yet to the page, in one call, oldest first. */
+  #accept(notifications, history) {
+    const fresh = notifications.filter((n) => !this.#seen.has(n.id) && this.#seen.add(n.id));
+    if (this.#seen.size > 2 * this.#options.seenIdsKept) {
+      this.#seen = new Set([...this.#seen].slice(-this.#options.seenIdsKept)); // a Set iterates oldest first
+    }
+    if (!fresh.length) {
       return;
     }
-    this.#seen.add(notification.id);
-    if (this.#seen.size > this.#options.seenIdsKept) {
-      this.#seen.delete(this.#seen.values().next().value); // a Set iterates oldest first
-    }
     if (this.#leading && !history) {
-      this.#channel?.postMessage({ type: 'notification', notification });
+      this.#channel?.postMessage({ type: 'notifications', notifications: fresh });
     }
-    call(this.#options.onNotification, notification, { history });
+    if (this.#options.onNotifications) {
+      call(this.#options.onNotifications, fresh, { history });
+    } else {
+      fresh.forEach((n) => call(this.#options.onNotification, n, { history }));
+    }
   }
 
   /** Ids read on some device: to the page, and to the other tabs (from the leader, or from the tab that marked). */
@@ -470,8 +508,8 @@ export class NotificationClient {
       return;
     }
     switch (message.type) {
-      case 'notification':
-        this.#accept(message.notification, false);
+      case 'notifications':
+        this.#accept(message.notifications, false);
         break;
       case 'cursor':
         sessionStorage.setItem(this.#key, message.cursor); // where this tab resumes if it becomes leader

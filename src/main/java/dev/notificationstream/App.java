@@ -3,6 +3,8 @@ package dev.notificationstream;
 import dev.notificationstream.stream.EventFormat;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
+import dev.notificationstream.config.OriginSettings;
+import dev.notificationstream.config.StreamStartSettings;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
@@ -50,7 +52,7 @@ public final class App implements ServletContextListener {
             database.migrate();
         }
         NotificationStore store = new NotificationStore(database.dataSource());
-        warnIfRestoredFromAnotherCluster(store);
+        warnAboutStoredRows(store);
         EventFormat format = new EventFormat();
         Metrics metrics = new Metrics();
         if (config.sseEnabled()) {
@@ -63,12 +65,14 @@ public final class App implements ServletContextListener {
             // Each second a share of the streams, so that each gets one heartbeat per interval.
             heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
         }
-        Routes.register(event.getServletContext(), config, database.dataSource(), store, hub, feed, format, metrics);
+        Routes.register(event.getServletContext(), config, OriginSettings.from(Config.DEPLOYMENT), database.dataSource(), store, hub, feed,
+                format, metrics, StreamStartSettings.from(Config.DEPLOYMENT));
         LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()
                 + " heartbeatSeconds=" + config.heartbeatSeconds());
     }
 
-    private static void warnIfRestoredFromAnotherCluster(NotificationStore store) {
+    /** Problems with the stored rows that only a DBA can fix, said at every start until they are fixed. */
+    private static void warnAboutStoredRows(NotificationStore store) {
         try {
             if (store.txidsAheadOfServer()) {
                 LOG.severe("notifications.txid values are ahead of this PostgreSQL server's transaction counter"
@@ -77,6 +81,15 @@ public final class App implements ServletContextListener {
             }
         } catch (SQLException e) {
             LOG.warning("could not check notifications.txid against the server: " + e.getMessage());
+        }
+        try {
+            long quarantined = store.quarantined();
+            if (quarantined > 0) {
+                LOG.warning(quarantined + " notifications broke the link or role rules when migration V3 added them and wait in"
+                        + " notifications_quarantine, delivered to no one; see db/README.md, 'Quarantined rows'");
+            }
+        } catch (SQLException e) {
+            LOG.warning("could not count notifications_quarantine: " + e.getMessage());
         }
     }
 

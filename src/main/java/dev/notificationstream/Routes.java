@@ -4,6 +4,7 @@ import dev.notificationstream.api.ErrorServlet;
 import dev.notificationstream.api.HealthServlet;
 import dev.notificationstream.api.ConfigServlet;
 import dev.notificationstream.api.ReadStateServlet;
+import dev.notificationstream.api.SessionServlet;
 import dev.notificationstream.api.NotificationsServlet;
 import dev.notificationstream.stream.StreamLimits;
 import dev.notificationstream.stream.EventFormat;
@@ -14,6 +15,8 @@ import dev.notificationstream.http.RequestGuard;
 import dev.notificationstream.http.RateLimiter;
 import dev.notificationstream.http.Origins;
 import dev.notificationstream.config.Config;
+import dev.notificationstream.config.OriginSettings;
+import dev.notificationstream.config.StreamStartSettings;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
@@ -35,15 +38,16 @@ public final class Routes {
     private Routes() {}
 
     /** {@code hub} and {@code feed} are null when SSE is off. */
-    public static void register(ServletContext context, Config config, DataSource dataSource, NotificationStore store,
-            Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics) {
-        Origins origins = new Origins(config.corsAllowedOrigins());
+    public static void register(ServletContext context, Config config, OriginSettings originSettings, DataSource dataSource,
+            NotificationStore store, Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics, StreamStartSettings startSettings) {
+        Origins origins = new Origins(config.corsAllowedOrigins(), originSettings.publicOrigins());
         EnumSet<DispatcherType> every = EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR, DispatcherType.ASYNC);
         context.addFilter("security-headers", new SecurityHeadersFilter()).addMappingForUrlPatterns(every, false, "/*");
         context.addFilter("cors", new CorsFilter(origins)).addMappingForUrlPatterns(every, false, "/*");
 
         StreamLimits limits = new StreamLimits(config.maxStreams(), config.maxStreamsPerUser(), config.maxStreamsPerAddress());
-        ServletRegistration.Dynamic events = context.addServlet("events", new SseServlet(config, store, hub, format, limits, metrics));
+        RateLimiter starts = new RateLimiter(config.maxStreamsPerUser(), TimeUnit.MILLISECONDS.toNanos(startSettings.minIntervalMs()));
+        ServletRegistration.Dynamic events = context.addServlet("events", new SseServlet(config, store, hub, format, limits, starts, metrics));
         events.setAsyncSupported(true);
         events.addMapping("/events");
 
@@ -54,6 +58,7 @@ public final class Routes {
                 .addMapping("/api/notifications");
         context.addServlet("read-state", new ReadStateServlet(store, guard)).addMapping("/api/notifications/*");
         context.addServlet("config", new ConfigServlet(config)).addMapping("/api/config");
+        context.addServlet("session", new SessionServlet()).addMapping("/api/session");
         context.addServlet("health", new HealthServlet(dataSource, feed, hub, limits)).addMapping("/health", "/health/*");
         context.addServlet("metrics", new PrometheusMetricsServlet(metrics.registry())).addMapping("/metrics");
         context.addServlet("error", new ErrorServlet()).addMapping("/error");

@@ -2,6 +2,7 @@ package dev.notificationstream.api;
 
 import dev.notificationstream.http.RequestGuard;
 import dev.notificationstream.http.RateLimiter;
+import dev.notificationstream.http.Failures;
 import dev.notificationstream.http.Identity;
 import dev.notificationstream.http.Params;
 import dev.notificationstream.http.Json;
@@ -10,7 +11,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.notificationstream.db.CursorAheadException;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
-import dev.notificationstream.db.UnaskedRoleException;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
@@ -20,13 +20,17 @@ import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
+import java.math.BigDecimal;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
 import java.util.Iterator;
+import java.util.Map;
 import java.util.List;
 import java.util.Set;
 import java.util.logging.Logger;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * {@code /api/notifications}. GET polls: the same rows as the stream, as JSON, under the same
@@ -37,6 +41,7 @@ public final class NotificationsServlet extends HttpServlet {
 
     private static final Logger LOG = Logger.getLogger(NotificationsServlet.class.getName());
     static final String NOTIFIER_ROLE = "notifier";
+    private static final Pattern CONSTRAINT = Pattern.compile("constraint \"([a-z0-9_]+)\"");
     private static final Set<String> FIELDS = Set.of("recipient", "recipientRole", "category", "title", "body", "link", "data", "expiresAt");
 
     private final NotificationStore store;
@@ -53,21 +58,10 @@ public final class NotificationsServlet extends HttpServlet {
         this.metrics = metrics;
     }
 
-    /**
-     * The user's rows after {@code cursor} (null: the newest). The audience asks the container about
-     * the roles the store knows; when the read meets a role added since, it asks again.
-     */
-    private Page read(HttpServletRequest request, Cursor cursor, int limit) throws SQLException {
-        for (int attempt = 1; ; attempt++) {
-            Audience audience = Identity.audience(request, store.knownRoles());
-            try {
-                return cursor == null ? store.latest(audience, limit) : store.after(audience, cursor, limit);
-            } catch (UnaskedRoleException newRole) {
-                if (attempt == 3) {
-                    throw newRole;
-                }
-            }
-        }
+    /** The user's rows after {@code cursor} (null: the newest, below {@code before}). */
+    private Page read(HttpServletRequest request, Cursor cursor, long before, int limit) throws SQLException {
+        Audience audience = Identity.audience(request, store::roles);
+        return cursor == null ? store.latest(audience, limit, before) : store.after(audience, cursor, limit);
     }
 
     @Override
@@ -75,27 +69,28 @@ public final class NotificationsServlet extends HttpServlet {
         String user = request.getRemoteUser();
         Page page;
         try {
-            Params.allowOnly(request, "cursor", "limit");
+            Params.allowOnly(request, "cursor", "limit", "before");
             Cursor cursor = Params.cursor(request, false);
             int limit = Params.number(request, "limit", 100, 1, 500);
+            long before = Params.number(request, "before", Long.MAX_VALUE, 1, Long.MAX_VALUE);
+            if (cursor != null && before != Long.MAX_VALUE) {
+                throw new Params.BadRequest("invalid_parameter", "before lists older rows and takes no cursor");
+            }
             long wait = polls.tryAcquire(user);
             if (wait > 0) {
                 metrics.rejected("poll_rate");
                 Json.refuse(response, 429, wait, "rate_limited", "polling too often; wait before the next poll");
                 return;
             }
-            page = read(request, cursor, limit);
+            page = read(request, cursor, before, limit);
         } catch (Params.BadRequest bad) {
             Json.error(response, 400, bad.error, bad.getMessage());
             return;
         } catch (CursorAheadException foreign) {
             Json.error(response, 400, "invalid_cursor", "cursor: " + foreign.getMessage());
             return;
-        } catch (UnaskedRoleException newRoles) {
-            Json.refuse(response, 503, 1, "unavailable", "notifications for new roles are arriving; try again shortly");
-            return;
         } catch (SQLException failed) {
-            LOG.warning("poll failed user=" + user + " remote=" + request.getRemoteAddr() + " reason=" + failed.getMessage());
+            LOG.warning(() -> "poll failed user=" + user + " remote=" + request.getRemoteAddr() + " reason=" + Failures.reason(failed));
             Json.unavailable(response);
             return;
         }
@@ -153,11 +148,17 @@ public final class NotificationsServlet extends HttpServlet {
         try {
             stored = store.insert(row);
         } catch (SQLException failed) {
-            if ("23514".equals(failed.getSQLState())) { // a check constraint: the message names it
-                Json.error(response, 400, "invalid_notification", "refused by the database: " + failed.getMessage());
+            String state = String.valueOf(failed.getSQLState());
+            if (state.startsWith("22") || state.startsWith("23")) {
+                // Data or integrity: the row, not the database, is at fault. The checks above mirror the
+                // table's, so this is rare; say which rule, not the server's message (it lists the row).
+                Matcher rule = CONSTRAINT.matcher(String.valueOf(failed.getMessage()));
+                Json.error(response, 400, "invalid_notification", rule.find()
+                        ? "refused by the table's rule " + rule.group(1) + " (db/README.md)"
+                        : "refused by the database: a field holds a value it cannot store (SQLSTATE " + state + ")");
                 return;
             }
-            LOG.warning("publish failed user=" + user + " remote=" + request.getRemoteAddr() + " reason=" + failed.getMessage());
+            LOG.warning(() -> "publish failed user=" + user + " remote=" + request.getRemoteAddr() + " reason=" + Failures.reason(failed));
             Json.unavailable(response);
             return;
         }
@@ -184,6 +185,9 @@ public final class NotificationsServlet extends HttpServlet {
             }
         }
         JsonNode data = body.get("data");
+        if (data != null) {
+            checkData(data);
+        }
         String expiresAt = text(body, "expiresAt");
         Instant expires;
         try {
@@ -194,6 +198,30 @@ public final class NotificationsServlet extends HttpServlet {
         return new NewNotification(text(body, "recipient"), text(body, "recipientRole"), text(body, "category"),
                 text(body, "title"), text(body, "body"), text(body, "link"),
                 data == null || data.isNull() ? null : data.toString(), expires);
+    }
+
+    /**
+     * What jsonb can store, checked before it is asked: text without U+0000 or half surrogates, in
+     * keys and values, and numbers within PostgreSQL's numeric (131072 digits before the point,
+     * 16383 after).
+     */
+    private static void checkData(JsonNode node) {
+        if (node.isTextual()) {
+            NewNotification.checkText("data", node.textValue());
+        } else if (node.isNumber() && node.isBigDecimal()) {
+            BigDecimal number = node.decimalValue();
+            if (number.precision() - number.scale() > 131_072 || number.scale() > 16_383) {
+                throw new IllegalArgumentException("data holds a number the database cannot store: " + Params.clip(number.toString()));
+            }
+        }
+        for (Iterator<Map.Entry<String, JsonNode>> fields = node.fields(); fields.hasNext(); ) {
+            Map.Entry<String, JsonNode> field = fields.next();
+            NewNotification.checkText("data", field.getKey());
+            checkData(field.getValue());
+        }
+        if (node.isArray()) {
+            node.forEach(NotificationsServlet::checkData);
+        }
     }
 
     private static String text(JsonNode body, String field) {

@@ -1,6 +1,7 @@
 package dev.notificationstream.api;
 
 import dev.notificationstream.http.RequestGuard;
+import dev.notificationstream.http.Failures;
 import dev.notificationstream.http.Identity;
 import dev.notificationstream.http.Params;
 import dev.notificationstream.http.Json;
@@ -45,7 +46,7 @@ public final class ReadStateServlet extends HttpServlet {
         }
         try {
             Params.allowOnly(request);
-            long unread = store.unreadCount(Identity.audience(request, store.roles()));
+            long unread = store.unreadCount(Identity.audience(request, store::roles));
             Json.send(response, 200, Map.of("unread", unread));
         } catch (Params.BadRequest bad) {
             Json.error(response, 400, bad.error, bad.getMessage());
@@ -62,7 +63,7 @@ public final class ReadStateServlet extends HttpServlet {
             guard.checkOrigin(request);
             if (one.matches()) {
                 Params.allowOnly(request);
-                Audience audience = Identity.audience(request, store.roles());
+                Audience audience = Identity.audience(request, store::roles);
                 if (!store.markRead(audience, Long.parseLong(one.group(1)))) {
                     // Someone else's row looks like no row at all.
                     Json.error(response, 404, "not_found", "no such notification for you");
@@ -77,7 +78,7 @@ public final class ReadStateServlet extends HttpServlet {
                             "cursor is required: rows the client has not seen yet must stay unread");
                     return;
                 }
-                int marked = store.markAllRead(Identity.audience(request, store.roles()), upTo);
+                int marked = store.markAllRead(Identity.audience(request, store::roles), upTo);
                 Json.send(response, 200, Map.of("marked", marked));
             } else {
                 Json.error(response, 404, "not_found", "no such resource");
@@ -94,7 +95,8 @@ public final class ReadStateServlet extends HttpServlet {
     }
 
     private static void unavailable(HttpServletRequest request, HttpServletResponse response, SQLException failed) throws IOException {
-        LOG.warning("read state failed user=" + request.getRemoteUser() + " remote=" + request.getRemoteAddr() + " reason=" + failed.getMessage());
+        LOG.warning(() -> "read state failed user=" + request.getRemoteUser() + " remote=" + request.getRemoteAddr()
+                + " reason=" + Failures.reason(failed));
         Json.unavailable(response);
     }
 }

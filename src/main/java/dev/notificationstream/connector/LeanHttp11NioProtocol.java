@@ -1,7 +1,9 @@
 package dev.notificationstream.connector;
 
+import dev.notificationstream.tomcat.BuiltAgainst;
 import java.lang.reflect.Field;
 import java.nio.CharBuffer;
+import java.util.logging.Logger;
 import org.apache.catalina.connector.CoyoteAdapter;
 import org.apache.catalina.connector.InputBuffer;
 import org.apache.catalina.connector.Request;
@@ -24,6 +26,9 @@ import org.apache.tomcat.util.net.SocketEvent;
  * reader needs it. Tomcat offers no setting for it, so this reaches a private field: check it on a
  * Tomcat upgrade (the benchmark's live heap per stream shows at once whether it still works).</li>
  * </ul>
+ * Both reach into Tomcat's internals, so they are used only on the Tomcat this was built against
+ * ({@link BuiltAgainst}): on any other the connector says so in the log and behaves exactly as
+ * Tomcat's own {@code Http11NioProtocol}.
  * Select it with the Connector's {@code protocol} attribute, which takes a class name. Tomcat
  * creates connectors before any web application, so this package is not in the WAR: the build
  * jars it as target/tomcat-lib/notification-stream-connector.jar for $CATALINA_BASE/lib.
@@ -37,15 +42,26 @@ public class LeanHttp11NioProtocol extends Http11NioProtocol {
 
     private static final Field INPUT_BUFFER = field(Request.class, "inputBuffer");
     private static final Field CHARS = field(InputBuffer.class, "cb");
+    /** Null when the buffers can be cut on this Tomcat; else why not. */
+    static final String REFUSED = BuiltAgainst.mismatch() != null ? BuiltAgainst.mismatch()
+            : INPUT_BUFFER == null || CHARS == null ? "this Tomcat's Request has no inputBuffer.cb" : null;
+
+    public LeanHttp11NioProtocol() {
+        if (REFUSED != null) {
+            Logger.getLogger(LeanHttp11NioProtocol.class.getName()).warning("LeanHttp11NioProtocol: " + REFUSED
+                    + ": using Tomcat's own buffers, as org.apache.coyote.http11.Http11NioProtocol does"
+                    + " (install the connector jar built for this Tomcat, or name Tomcat's class in server.xml)");
+        }
+    }
 
     @Override
     public int getDesiredBufferSize() {
-        return RESPONSE_BUFFER;
+        return REFUSED == null ? RESPONSE_BUFFER : super.getDesiredBufferSize();
     }
 
     @Override
     public void setAdapter(Adapter adapter) {
-        super.setAdapter(new Shrinking(adapter));
+        super.setAdapter(REFUSED == null ? new Shrinking(adapter) : adapter);
     }
 
     private static Field field(Class<?> type, String name) {

@@ -49,14 +49,6 @@ public final class NotificationStore {
     /** A user's rows: their own, everyone's, their roles'; and whether they read each. */
     private static final String FOR_USER = """
             AND (recipient = ? OR recipient IS NULL AND (recipient_role IS NULL OR recipient_role = ANY (?)))""";
-    /**
-     * In the same snapshot as a user's rows: whether some row addresses a role the container was not
-     * asked about. The trigger records a row's role in the row's own transaction, so when this is
-     * false every role of every row the read could see was asked about, and a cached list of roles
-     * lost nothing.
-     */
-    private static final String UNASKED = """
-            , EXISTS (SELECT 1 FROM notification_roles WHERE role <> ALL (?)) AS unasked""";
     /** In the same snapshot: the user's read marks committed since the cursor's base, for rows they may show. */
     private static final String MARKS_SINCE = """
             , ARRAY(SELECT notification_id FROM notification_reads
@@ -91,7 +83,7 @@ public final class NotificationStore {
                     LIMIT ?
                 ) n ON true
                 ORDER BY n.id
-                """.formatted(DURABLE, forUser ? UNASKED + MARKS_SINCE : "", COLUMNS, forUser ? READ : "",
+                """.formatted(DURABLE, forUser ? MARKS_SINCE : "", COLUMNS, forUser ? READ : "",
                 withinBatch ? """
                         AND txid < pg_snapshot_xmax(?::pg_snapshot)
                         AND txid <> ALL (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot)))
@@ -104,22 +96,20 @@ public final class NotificationStore {
     private static final String AFTER_FOR_USER = after(false, true);
     private static final String AFTER_FOR_USER_IN_BATCH = after(true, true);
 
-    /** A fresh start: the user's newest rows and the cursor for "now". */
+    /** A fresh start: the user's newest rows (below an id: older ones) and the cursor for "now". */
     private static final String LATEST = """
             SELECT s.*, n.*
-            FROM (SELECT pg_current_snapshot()::text AS snapshot, %s %s) s
+            FROM (SELECT pg_current_snapshot()::text AS snapshot, %s) s
             LEFT JOIN LATERAL (
                 SELECT %s %s FROM notifications
-                WHERE TRUE %s %s
+                WHERE id < ? %s %s
                 ORDER BY id DESC
                 LIMIT ?
             ) n ON true
             ORDER BY n.id
-            """.formatted(DURABLE, UNASKED, COLUMNS, READ, FOR_USER, LIVE);
+            """.formatted(DURABLE, COLUMNS, READ, FOR_USER, LIVE);
 
     private final DataSource dataSource;
-    /** The roles some row addresses, as last read: polls and stream starts need not ask each time. */
-    private volatile Set<String> knownRoles;
 
     public NotificationStore(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -151,7 +141,6 @@ public final class NotificationStore {
         try (PreparedStatement query = connection.prepareStatement(sql)) {
             int i = 0;
             if (audience != null) {
-                query.setArray(++i, connection.createArrayOf("text", audience.askedAbout().toArray()));
                 query.setString(++i, audience.user());
                 query.setString(++i, from.base().toString());
                 query.setString(++i, from.base().toString());
@@ -187,10 +176,15 @@ public final class NotificationStore {
 
     /** The user's newest {@code count} rows, oldest first, and a cursor for "now". */
     public Page latest(Audience audience, int count) throws SQLException {
+        return latest(audience, count, Long.MAX_VALUE);
+    }
+
+    /** The user's newest {@code count} rows with an id below {@code beforeId} (a page's "older"), oldest first. */
+    public Page latest(Audience audience, int count, long beforeId) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement query = connection.prepareStatement(LATEST)) {
-            query.setArray(1, connection.createArrayOf("text", audience.askedAbout().toArray()));
-            query.setString(2, audience.user());
+            query.setString(1, audience.user());
+            query.setLong(2, beforeId);
             int i = bindAudience(query, 2, audience);
             query.setInt(++i, count);
             Result result = read(query, true, false);
@@ -250,15 +244,18 @@ public final class NotificationStore {
         }
     }
 
-    /** Marks one row read for its user; false when the row is not theirs to read (or does not exist). */
+    /**
+     * Marks one row read for its user; false when the row is not theirs to read, has expired (it is
+     * hidden everywhere else too) or does not exist.
+     */
     public boolean markRead(Audience audience, long id) throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement mark = connection.prepareStatement("""
-                        WITH target AS (SELECT id FROM notifications WHERE id = ? %s)
+                        WITH target AS (SELECT id FROM notifications WHERE id = ? %s %s)
                         , marked AS (
                             INSERT INTO notification_reads (username, notification_id) SELECT ?, id FROM target
                             ON CONFLICT DO NOTHING)
-                        SELECT count(*) FROM target""".formatted(FOR_USER))) {
+                        SELECT count(*) FROM target""".formatted(FOR_USER, LIVE))) {
             mark.setLong(1, id);
             int i = bindAudience(mark, 1, audience);
             mark.setString(++i, audience.user());
@@ -308,22 +305,9 @@ public final class NotificationStore {
     }
 
     /**
-     * The roles some row addressed when last read: what a poll or a stream start asks the container
-     * about. Their reads throw {@link UnaskedRoleException} (and forget this list, so the next call
-     * reads it anew) when a row addresses a role added since; read state, which checks nothing, asks
-     * {@link #roles()}.
+     * Every role some row has addressed: what {@code isUserInRole} is asked about for a principal
+     * that cannot list its roles (http/Identity).
      */
-    public Set<String> knownRoles() throws SQLException {
-        Set<String> known = knownRoles;
-        return known != null ? known : roles();
-    }
-
-    /** Makes the next {@link #knownRoles} read them anew: a recent row names a role not among them. */
-    public void forgetRoles() {
-        knownRoles = null;
-    }
-
-    /** Every role some row has addressed: the roles to ask the container about. */
     public Set<String> roles() throws SQLException {
         try (Connection connection = dataSource.getConnection();
                 PreparedStatement query = connection.prepareStatement("SELECT role FROM notification_roles");
@@ -332,8 +316,7 @@ public final class NotificationStore {
             while (result.next()) {
                 roles.add(result.getString(1));
             }
-            knownRoles = Set.copyOf(roles);
-            return knownRoles;
+            return Set.copyOf(roles);
         }
     }
 
@@ -373,6 +356,16 @@ public final class NotificationStore {
         }
     }
 
+    /** Rows migration V3 set aside for breaking its rules (db/README.md, "Quarantined rows"). */
+    public long quarantined() throws SQLException {
+        try (Connection connection = dataSource.getConnection();
+                PreparedStatement query = connection.prepareStatement("SELECT count(*) FROM notifications_quarantine");
+                ResultSet result = query.executeQuery()) {
+            result.next();
+            return result.getLong(1);
+        }
+    }
+
     private record Result(Snapshot snapshot, List<Notification> rows, List<Long> marks) {}
 
     /** {@code withRead}: the query selected the user's {@code read} flag. */
@@ -385,20 +378,13 @@ public final class NotificationStore {
                 expires == null ? null : expires.toInstant(), result.getLong("txid"), read);
     }
 
-    /**
-     * {@code forUser}: a user's read, with their read flags, checked for roles not asked about;
-     * {@code withMarks}: with their read marks since the cursor.
-     */
+    /** {@code forUser}: a user's read, with their read flags; {@code withMarks}: with their read marks since the cursor. */
     private Result read(PreparedStatement query, boolean forUser, boolean withMarks) throws SQLException {
         try (ResultSet result = query.executeQuery()) {
             Snapshot snapshot = null;
             List<Notification> rows = new ArrayList<>();
             List<Long> marks = List.of();
             while (result.next()) {
-                if (snapshot == null && forUser && result.getBoolean("unasked")) {
-                    knownRoles = null; // the caller's next audience reads the roles anew
-                    throw new UnaskedRoleException();
-                }
                 if (snapshot == null && withMarks) {
                     marks = List.of((Long[]) result.getArray("reads").getArray());
                 }

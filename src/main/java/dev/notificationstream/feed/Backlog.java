@@ -32,19 +32,17 @@ public final class Backlog {
 
     /**
      * What the stream missed: of each page, the user's rows their cursor had not seen, closed by the
-     * page's id line; null when a row names a role the audience was not asked about.
+     * page's id line.
      */
     public Missed missed() {
         Instant now = Instant.now();
         List<byte[]> events = new ArrayList<>();
+        int count = 0;
         boolean atNext = false;
         for (EncodedPage page : pages) {
             IntStream.Builder mine = IntStream.builder();
             for (int i = 0; i < page.size(); i++) {
                 Notification row = page.row(i);
-                if (audience.unsureOf(row)) {
-                    return null;
-                }
                 if (audience.receives(row) && from.base().unseen(row.txid())
                         && (row.expiresAt() == null || row.expiresAt().isAfter(now))) {
                     mine.add(i);
@@ -53,6 +51,7 @@ public final class Backlog {
             int[] rows = mine.build().toArray();
             if (rows.length > 0) {
                 events.add(page.bytes(rows));
+                count += rows.length;
             }
             atNext = rows.length > 0 && page.page.next().equals(next);
         }
@@ -60,16 +59,16 @@ public final class Backlog {
         // client finished through the database): then the client's own, so its resume point never
         // moves back. Live pages skip the rows the client's cursor had seen ("now": those the window had).
         if (from != null && events.isEmpty() && !next.base().seesAllOf(from.base())) {
-            return new Missed(events, false, from, reads, from.base());
+            return new Missed(events, count, false, from, reads, from.base());
         }
-        return new Missed(events, atNext, next, reads, (from == null ? next : from).base());
+        return new Missed(events, count, atNext, next, reads, (from == null ? next : from).base());
     }
 
     /**
-     * {@code events}, each closed by its page's id line; {@code endsAtNext}: the last one carries
+     * {@code events}, each closed by its page's id line, {@code rows} notifications in all; {@code endsAtNext}: the last one carries
      * {@code next}, the cursor after the replay (else a cursor frame must); {@code reads}: the user's
      * read marks of the window (some perhaps sent before: marks are idempotent); {@code replayed}:
      * for {@link Subscriber#goLive}.
      */
-    public record Missed(List<byte[]> events, boolean endsAtNext, Cursor next, List<Long> reads, Snapshot replayed) {}
+    public record Missed(List<byte[]> events, int rows, boolean endsAtNext, Cursor next, List<Long> reads, Snapshot replayed) {}
 }

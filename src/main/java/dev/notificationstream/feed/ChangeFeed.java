@@ -110,11 +110,13 @@ public final class ChangeFeed {
                     listen.execute("LISTEN notifications"); // before the catch-up read, or a commit between them waits for the timer
                 }
                 PGConnection notifications = connection.unwrap(PGConnection.class);
+                // Listening from here: said before the catch-up publishes its rows, so whoever sees a
+                // row also sees the feed listening (readiness raced the rows).
+                listening = true;
                 read(connection);
                 if (failures > 0) {
                     LOG.info("change feed reconnected after " + failures + " failed attempt(s)");
                 }
-                listening = true;
                 failures = 0;
                 long lastRead = System.nanoTime();
                 while (running) {
@@ -187,12 +189,14 @@ public final class ChangeFeed {
                 readsSeen = cursor.base();
             }
             long started = System.nanoTime();
+            // Every row this read finds was visible when it began: a wake-up comes at the commit.
+            long visibleAt = System.currentTimeMillis();
             Page page;
             lastReadHadRows = false;
             do {
                 page = store.after(connection, null, cursor, pageSize); // every user's rows
                 lastReadHadRows |= !page.rows().isEmpty();
-                hub.publish(page);
+                hub.publish(page, visibleAt);
                 cursor = page.next();
             } while (page.more() && running);
             NotificationStore.Reads reads = store.readsAfter(connection, readsSeen);

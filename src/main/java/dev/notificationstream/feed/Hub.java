@@ -190,35 +190,31 @@ public final class Hub {
     }
 
     /** Queues each subscriber its rows of the page: its own, everyone's and its roles'. */
-    public void publish(Page page) {
+    public void publish(Page page, long visibleAtMillis) {
         List<Notification> rows = page.rows();
         EncodedPage encoded = rows.isEmpty() ? null : encoder.encode(page);
         publishing.lock();
         try {
             recent.add(page, encoded, System.nanoTime());
-            deliver(page, encoded);
+            deliver(page, encoded, visibleAtMillis);
         } finally {
             publishing.unlock();
         }
     }
 
-    private void deliver(Page page, EncodedPage encoded) {
+    private void deliver(Page page, EncodedPage encoded, long visibleAtMillis) {
         List<Notification> rows = page.rows();
         if (encoded != null && !all.isEmpty()) {
             Shares shares = Shares.of(rows, Instant.now());
             if (shares.broadcast.length == 0) {
                 shares.own.forEach((user, indexes) -> byUser.getOrDefault(user, Set.of())
-                        .forEach(subscriber -> subscriber.deliver(encoded, indexes)));
+                        .forEach(subscriber -> subscriber.deliver(encoded, indexes, visibleAtMillis)));
             } else {
                 boolean everyRowToAll = shares.broadcast.length == rows.size() && !shares.roles;
                 for (Subscriber subscriber : all) {
-                    int[] common = shares.roles ? forRoles(subscriber, rows, shares.broadcast) : shares.broadcast;
-                    if (common == null) {
-                        subscriber.end(StreamEnd.AUDIENCE_CHANGED);
-                        continue;
-                    }
+                    int[] common = shares.roles ? forRoles(subscriber.audience(), rows, shares.broadcast) : shares.broadcast;
                     int[] mine = shares.own.get(subscriber.user);
-                    subscriber.deliver(encoded, mine != null ? merge(common, mine) : everyRowToAll ? null : common);
+                    subscriber.deliver(encoded, mine != null ? merge(common, mine) : everyRowToAll ? null : common, visibleAtMillis);
                 }
             }
         }
@@ -254,16 +250,11 @@ public final class Hub {
         }
     }
 
-    /** The broadcast rows this subscriber's roles let through; null when it was not asked about a role. */
-    private static int[] forRoles(Subscriber subscriber, List<Notification> rows, int[] broadcast) {
-        Audience audience = subscriber.audience();
+    /** The broadcast rows this subscriber's roles let through. */
+    private static int[] forRoles(Audience audience, List<Notification> rows, int[] broadcast) {
         IntStream.Builder kept = IntStream.builder();
         for (int i : broadcast) {
-            Notification row = rows.get(i);
-            if (audience.unsureOf(row)) {
-                return null;
-            }
-            if (audience.receives(row)) {
+            if (audience.receives(rows.get(i))) {
                 kept.add(i);
             }
         }

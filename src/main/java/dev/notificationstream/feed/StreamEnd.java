@@ -8,11 +8,6 @@ public enum StreamEnd {
     SLOW_CONSUMER,
     /** The service is stopping; the client was told when to come back. */
     SHUTDOWN,
-    /**
-     * A row addressed a role this stream's user was not asked about when it opened: the client
-     * resumes, and the container is asked again. Happens once per new role.
-     */
-    AUDIENCE_CHANGED,
     /** Something on our side failed. */
     ERROR
 }

@@ -17,8 +17,11 @@ import java.util.function.BiConsumer;
  */
 public final class Subscriber {
 
-    /** A page's rows for this subscriber; turned into bytes by the writer, not the ChangeFeed. */
-    private record Delivery(EncodedPage page, int[] rows) {}
+    /**
+     * A page's rows for this subscriber; turned into bytes by the writer, not the ChangeFeed.
+     * {@code visibleAt}: when the ChangeFeed began the read that found them, where their delay starts.
+     */
+    private record Delivery(EncodedPage page, int[] rows, long visibleAt) {}
 
     /**
      * What a stream's replay sent: every row {@code seen} saw (live pages skip those), and
@@ -123,8 +126,8 @@ public final class Subscriber {
         offer(frame);
     }
 
-    void deliver(EncodedPage page, int[] rows) {
-        offer(new Delivery(page, rows));
+    void deliver(EncodedPage page, int[] rows, long visibleAtMillis) {
+        offer(new Delivery(page, rows, visibleAtMillis));
     }
 
     /**
@@ -243,14 +246,11 @@ public final class Subscriber {
             replayed = null;
         }
         int[] rows = page.visible(delivery.rows, replayed);
-        long now = System.currentTimeMillis();
         int count = rows == null ? page.size() : rows.length;
         if (count > 0) {
             sent = page.page.next(); // the id line that closes them
         }
-        for (int k = 0; k < count; k++) {
-            metrics.sent(page.row(rows == null ? k : rows[k]).createdAt().toEpochMilli(), now);
-        }
+        metrics.sent(count, delivery.visibleAt, System.currentTimeMillis());
         return page.bytes(rows);
     }
 

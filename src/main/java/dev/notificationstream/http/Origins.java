@@ -5,13 +5,24 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** CORS_ALLOWED_ORIGINS: the other sites whose pages may use this service with the user's credentials. */
+/**
+ * Which pages may change state with the user's credentials: this service's own (PUBLIC_ORIGINS, or
+ * when that is empty, the origin the request's Host header names) and the other sites of
+ * CORS_ALLOWED_ORIGINS. With PUBLIC_ORIGINS set the Host header is not trusted: a DNS-rebinding
+ * page chooses it, so "Origin equals Host" would let any name that resolves here pass.
+ */
 public final class Origins {
 
     private final Set<String> allowed;
+    private final Set<String> own;
 
-    public Origins(String commaSeparated) {
-        allowed = commaSeparated == null ? Set.of()
+    public Origins(String corsAllowedOrigins, String publicOrigins) {
+        allowed = parse(corsAllowedOrigins);
+        own = parse(publicOrigins);
+    }
+
+    private static Set<String> parse(String commaSeparated) {
+        return commaSeparated == null ? Set.of()
                 : Arrays.stream(commaSeparated.split(",")).map(String::strip).filter(o -> !o.isEmpty())
                         .map(o -> o.endsWith("/") ? o.substring(0, o.length() - 1) : o).collect(Collectors.toUnmodifiableSet());
     }
@@ -20,10 +31,13 @@ public final class Origins {
         return origin != null && allowed.contains(origin);
     }
 
-    /** The request comes from our own pages: no Origin (same-origin GET), or one naming our host. */
-    public static boolean isSameOrigin(HttpServletRequest request, String origin) {
+    /** The request comes from our own pages: no Origin (same-origin GET), or one of ours. */
+    boolean isSameOrigin(HttpServletRequest request, String origin) {
         if (origin == null) {
             return true;
+        }
+        if (!own.isEmpty()) {
+            return own.contains(origin);
         }
         String host = request.getHeader("Host");
         return host != null && (origin.equals("http://" + host) || origin.equals("https://" + host));

@@ -11,7 +11,7 @@ public final class Params {
     public static final class BadRequest extends Exception {
         public final String error;
 
-        BadRequest(String error, String message) {
+        public BadRequest(String error, String message) {
             super(message, null, false, false);
             this.error = error;
         }
@@ -51,12 +51,16 @@ public final class Params {
     }
 
     public static int number(HttpServletRequest request, String name, int fallback, int min, int max) throws BadRequest {
+        return (int) number(request, name, (long) fallback, min, max);
+    }
+
+    public static long number(HttpServletRequest request, String name, long fallback, long min, long max) throws BadRequest {
         String value = request.getParameter(name);
         if (value == null) {
             return fallback;
         }
         try {
-            int number = Integer.parseInt(value.strip());
+            long number = Long.parseLong(value.strip());
             if (number >= min && number <= max) {
                 return number;
             }

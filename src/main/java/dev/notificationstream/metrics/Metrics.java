@@ -29,7 +29,7 @@ public final class Metrics {
             .help("SSE streams ended, by reason").labelNames("reason").register(registry);
     private final Counter rejected = Counter.builder().name(PREFIX + "rejected_requests").withoutExemplars()
             .help("requests refused by a limit, by limit").labelNames("limit").register(registry);
-    private final Counter sent = counter("notifications_sent", "notification events written to SSE streams");
+    private final Counter sent = counter("notifications_sent", "notification events written to SSE streams, replays included");
     private final Counter heartbeats = counter("heartbeats_sent", "heartbeat and cursor frames queued to SSE streams");
     private final Counter polls = counter("poll_requests", "polling requests answered");
     private final Counter published = counter("published", "notifications published over HTTP");
@@ -39,7 +39,7 @@ public final class Metrics {
             .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
             .register(registry);
     private final Histogram delay = Histogram.builder().name(PREFIX + "delivery_delay_seconds").classicOnly().withoutExemplars()
-            .help("from a row's created_at (its transaction's start) to its write on a stream").unit(Unit.SECONDS)
+            .help("from the ChangeFeed's read that found a row (a wake-up comes at its commit) to its write on a live stream").unit(Unit.SECONDS)
             .classicUpperBounds(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
             .register(registry);
 
@@ -79,10 +79,18 @@ public final class Metrics {
         rejected.labelValues(limit).inc();
     }
 
-    /** A notification written to a stream now, created at {@code createdAtMillis}. */
-    public void sent(long createdAtMillis, long nowMillis) {
-        sent.inc();
-        delay.observe(Math.max(0, nowMillis - createdAtMillis) / 1000.0);
+    /** {@code count} notifications written to a live stream now, found by the read at {@code visibleAtMillis}. */
+    public void sent(int count, long visibleAtMillis, long nowMillis) {
+        sent.inc(count);
+        double seconds = Math.max(0, nowMillis - visibleAtMillis) / 1000.0;
+        for (int k = 0; k < count; k++) {
+            delay.observe(seconds);
+        }
+    }
+
+    /** Notifications a stream's replay wrote: the client was away, so they have no delivery delay. */
+    public void replayed(int count) {
+        sent.inc(count);
     }
 
     public void heartbeat() {

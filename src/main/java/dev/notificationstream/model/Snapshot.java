@@ -17,6 +17,11 @@ public record Snapshot(long xmin, long xmax, long[] xip) {
         if (xmin < 1 || xmax < xmin) {
             throw new IllegalArgumentException("snapshot bounds out of order");
         }
+        // pg_snapshot_in's rule: a bound whose 32-bit transaction id is 0 (InvalidTransactionId, in
+        // any epoch: a multiple of 2^32) is no transaction at all.
+        if ((int) xmin == 0 || (int) xmax == 0) {
+            throw new IllegalArgumentException("snapshot bound is not a transaction id");
+        }
         if (xip.length > MAX_XIP) {
             throw new IllegalArgumentException("snapshot lists too many transactions");
         }
@@ -42,7 +47,8 @@ public record Snapshot(long xmin, long xmax, long[] xip) {
     }
 
     private static long parseXid(String digits) {
-        if (digits.isEmpty() || digits.length() > 19 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')) {
+        if (digits.isEmpty() || digits.length() > 19 || !digits.chars().allMatch(c -> c >= '0' && c <= '9')
+                || digits.length() == 19 && digits.compareTo(Long.toString(Long.MAX_VALUE)) > 0) {
             throw new IllegalArgumentException("snapshot field is not a transaction id");
         }
         return Long.parseLong(digits);

@@ -2,10 +2,10 @@ package dev.notificationstream.stream;
 
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
-import dev.notificationstream.db.UnaskedRoleException;
 import dev.notificationstream.feed.Backlog;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
+import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -31,10 +31,11 @@ public final class Replay {
     private final Page first;
     private final Backlog.Missed missed;
     private final Subscriber subscriber;
+    private final Metrics metrics;
 
     /** From the database ({@code first}, the servlet's read) or from the ChangeFeed's recent pages ({@code missed}). */
     Replay(NotificationStore store, EventFormat format, int retryMs, Audience audience, Page first, Backlog.Missed missed,
-            Subscriber subscriber) {
+            Subscriber subscriber, Metrics metrics) {
         this.store = store;
         this.format = format;
         this.retryMs = retryMs;
@@ -42,6 +43,7 @@ public final class Replay {
         this.first = first;
         this.missed = missed;
         this.subscriber = subscriber;
+        this.metrics = metrics;
     }
 
     /**
@@ -57,6 +59,7 @@ public final class Replay {
             Page page = first;
             while (true) {
                 if (!page.rows().isEmpty()) {
+                    metrics.replayed(page.rows().size());
                     out.write(format.encode(page).all());
                     out.flush();
                 }
@@ -76,9 +79,6 @@ public final class Replay {
             }
             out.flush();
             return new Subscriber.Replayed(page.next().base(), page.next());
-        } catch (UnaskedRoleException newRole) {
-            // A later page met a new role; nothing of that page went out: resume from the last.
-            subscriber.end(StreamEnd.AUDIENCE_CHANGED);
         } catch (IOException | SQLException | RuntimeException interrupted) {
             LOG.fine(() -> "replay ended user=" + audience.user() + " reason=" + interrupted);
             subscriber.end(StreamEnd.CLIENT_GONE);
@@ -87,6 +87,7 @@ public final class Replay {
     }
 
     private Subscriber.Replayed fromMemory(OutputStream out) throws IOException {
+        metrics.replayed(missed.rows());
         for (byte[] events : missed.events()) {
             out.write(events);
         }

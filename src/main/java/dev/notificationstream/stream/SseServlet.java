@@ -1,13 +1,14 @@
 package dev.notificationstream.stream;
 
+import dev.notificationstream.http.Failures;
 import dev.notificationstream.http.Identity;
 import dev.notificationstream.http.Params;
+import dev.notificationstream.http.RateLimiter;
 import dev.notificationstream.http.Json;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.db.CursorAheadException;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
-import dev.notificationstream.db.UnaskedRoleException;
 import dev.notificationstream.feed.Backlog;
 import dev.notificationstream.feed.Hub;
 import dev.notificationstream.feed.StreamEnd;
@@ -15,6 +16,7 @@ import dev.notificationstream.feed.Subscriber;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
+import dev.notificationstream.tomcat.BuiltAgainst;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.ServletOutputStream;
@@ -25,7 +27,6 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
@@ -46,120 +47,145 @@ public final class SseServlet extends HttpServlet {
     private final Hub hub;
     private final EventFormat format;
     private final StreamLimits limits;
+    private final RateLimiter starts;
     private final Metrics metrics;
+    /** Whether HTTP/1.1 streams are handed over: only on the Tomcat whose internals SocketStream uses. */
+    private final boolean handOver;
 
-    public SseServlet(Config config, NotificationStore store, Hub hub, EventFormat format, StreamLimits limits, Metrics metrics) {
+    public SseServlet(Config config, NotificationStore store, Hub hub, EventFormat format, StreamLimits limits,
+            RateLimiter starts, Metrics metrics) {
+        String refused = handOverRefused();
+        if (refused != null) {
+            LOG.warning("HTTP/1.1 streams stay async requests, not handed over (more heap per stream, docs/scaling.md): " + refused);
+        }
+        this.handOver = refused == null;
         this.config = config;
         this.store = store;
         this.hub = hub;
         this.format = format;
         this.limits = limits;
+        this.starts = starts;
         this.metrics = metrics;
+    }
+
+    /** What a start asked for, once the checks that need no database passed. */
+    private record Start(Cursor cursor, int lastN) {}
+
+    /**
+     * The checks a GET and a HEAD share: SSE on, not stopping, known parameters. Null when the
+     * response already says why not.
+     */
+    private Start check(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (!config.sseEnabled()) {
+            Json.error(response, 503, "sse_disabled", "Server-Sent Events are turned off here; poll instead",
+                    "pollUrl", request.getContextPath() + "/api/notifications", "pollIntervalMs", config.pollIntervalMs());
+            return null;
+        }
+        if (hub.isClosing()) {
+            Json.refuse(response, 503, config.retryMs() / 1000 + 1, "shutting_down", "this instance is stopping; reconnect shortly");
+            return null;
+        }
+        try {
+            Params.allowOnly(request, "cursor", "last_n");
+            return new Start(Params.cursor(request, true), Params.number(request, "last_n", 0, 0, 100));
+        } catch (Params.BadRequest bad) {
+            Json.error(response, 400, bad.error, bad.getMessage());
+            return null;
+        }
+    }
+
+    /**
+     * A HEAD gets the headers a stream would, and no stream: it holds no slot, reads nothing and
+     * ends at once (left to HttpServlet, it ran a stream into a body nobody reads, for good).
+     */
+    @Override
+    protected void doHead(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        if (check(request, response) != null) {
+            streamHeaders(response);
+            response.setContentLength(0);
+        }
     }
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String user = request.getRemoteUser();
         String address = request.getRemoteAddr();
-        if (!config.sseEnabled()) {
-            Json.error(response, 503, "sse_disabled", "Server-Sent Events are turned off here; poll instead",
-                    "pollUrl", request.getContextPath() + "/api/notifications", "pollIntervalMs", config.pollIntervalMs());
+        Start start = check(request, response);
+        if (start == null) {
             return;
         }
-        if (hub.isClosing()) {
-            Json.refuse(response, 503, config.retryMs() / 1000 + 1, "shutting_down", "this instance is stopping; reconnect shortly");
-            return;
-        }
-        Cursor cursor;
-        int lastN;
-        try {
-            Params.allowOnly(request, "cursor", "last_n");
-            cursor = Params.cursor(request, true);
-            lastN = Params.number(request, "last_n", 0, 0, 100);
-        } catch (Params.BadRequest bad) {
-            Json.error(response, 400, bad.error, bad.getMessage());
-            return;
-        }
+        Cursor cursor = start.cursor();
         String from = cursor == null ? "now" : cursor.toString();
-        Audience audience = null;
-        Subscriber subscriber = null;
-        Page page = null;
-        Backlog.Missed missed = null;
+        // A start may be a replay query: a loop of starts is held to the pace of polls.
+        long wait = starts.tryAcquire(user);
+        if (wait > 0) {
+            metrics.rejected("sse_rate");
+            LOG.info(() -> "stream refused user=" + user + " remote=" + address + " reason=limit_sse_rate");
+            Json.refuse(response, 429, wait, "rate_limited", "streams are started too often; wait before the next");
+            return;
+        }
+        StreamLimits.Limit broken = limits.tryOpen(user, address);
+        if (broken != null) {
+            refuse(response, broken, user, address);
+            return;
+        }
+        Audience audience;
+        try {
+            audience = Identity.audience(request, store::roles);
+        } catch (SQLException failed) {
+            limits.close(user, address);
+            unavailable(response, user, address, failed);
+            return;
+        }
+        long opened = System.nanoTime();
         Consumer<StreamEnd> onEnd = reason -> {
             limits.close(user, address);
-            Level level = reason == StreamEnd.CLIENT_GONE || reason == StreamEnd.SHUTDOWN ? Level.FINE : Level.INFO;
-            LOG.log(level, () -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from);
+            // One line per stream, when it ends: the access log has its line when it starts
+            // (over HTTP/1.1 Tomcat logs the request when the servlet hands the connection over).
+            LOG.info(() -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from
+                    + " seconds=" + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - opened));
         };
-        // The audience asks the container about the roles the store knows; when the first read meets
-        // a role added since, the store forgets them and the start is made again with them read anew.
-        for (int attempt = 1; page == null && missed == null; attempt++) {
-            StreamLimits.Limit broken = limits.tryOpen(user, address);
-            if (broken != null) {
-                refuse(response, broken, user, address);
-                return;
+        // "Now", or a cursor the ChangeFeed's recent pages cover (extended back to it by one read
+        // shared with a storm of resumes): no query of this start's own.
+        Hub.Start recent = start.lastN() == 0 ? hub.start(audience, cursor, onEnd) : null;
+        if (recent == null && start.lastN() == 0 && extend(cursor)) {
+            recent = hub.start(audience, cursor, onEnd);
+        }
+        Subscriber subscriber;
+        Page page = null;
+        Backlog.Missed missed = null;
+        if (recent != null) {
+            subscriber = recent.subscriber();
+            missed = recent.backlog().missed();
+        } else {
+            subscriber = hub.subscribe(audience, onEnd);
+        }
+        try {
+            if (recent == null) {
+                page = cursor == null ? store.latest(audience, start.lastN()) : store.after(audience, cursor, Replay.PAGE);
             }
-            try {
-                audience = Identity.audience(request, store.knownRoles());
-            } catch (SQLException failed) {
-                limits.close(user, address);
-                LOG.warning("stream start failed user=" + user + " remote=" + address + " reason=" + failed.getMessage());
-                Json.unavailable(response);
-                return;
-            }
-            // A cursor the ChangeFeed's recent pages cover, or "now": no query.
-            Hub.Start start = lastN == 0 ? hub.start(audience, cursor, onEnd) : null;
-            if (start == null && lastN == 0 && extend(cursor)) { // one read for a storm of resumes
-                start = hub.start(audience, cursor, onEnd);
-            }
-            try {
-                if (start != null) {
-                    subscriber = start.subscriber();
-                    missed = start.backlog().missed();
-                    if (missed == null) {
-                        store.forgetRoles(); // a recent row names a role not asked about
-                        throw new UnaskedRoleException();
-                    }
-                } else {
-                    subscriber = hub.subscribe(audience, onEnd);
-                    page = cursor == null ? store.latest(audience, lastN) : store.after(audience, cursor, Replay.PAGE);
-                }
-            } catch (UnaskedRoleException newRole) {
-                subscriber.end(StreamEnd.AUDIENCE_CHANGED);
-                if (attempt == 3) { // three new roles in a row: let the client come back
-                    Json.refuse(response, 503, 1, "unavailable", "notifications for new roles are arriving; try again shortly");
-                    return;
-                }
-            } catch (CursorAheadException foreign) {
-                subscriber.end(StreamEnd.ERROR);
-                Json.error(response, 400, "invalid_cursor", foreign.getMessage());
-                return;
-            } catch (SQLException failed) {
-                subscriber.end(StreamEnd.ERROR);
-                LOG.warning("stream start failed user=" + user + " remote=" + address + " reason=" + failed.getMessage());
-                Json.unavailable(response);
-                return;
-            } catch (RuntimeException failed) {
-                subscriber.end(StreamEnd.ERROR);
-                LOG.log(Level.WARNING, "stream start failed user=" + user + " remote=" + address, failed);
-                Json.unavailable(response);
-                return;
-            }
+        } catch (CursorAheadException foreign) {
+            subscriber.end(StreamEnd.ERROR);
+            Json.error(response, 400, "invalid_cursor", "cursor: " + foreign.getMessage());
+            return;
+        } catch (SQLException | RuntimeException failed) {
+            subscriber.end(StreamEnd.ERROR);
+            unavailable(response, user, address, failed);
+            return;
         }
 
         hub.opened(subscriber);
         metrics.streamOpened(cursor != null, missed != null);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
-        Replay replay = new Replay(store, format, config.retryMs(), audience, page, missed, subscriber);
-        response.setContentType("text/event-stream;charset=UTF-8");
-        response.setHeader("Cache-Control", "no-cache, no-store"); // no cache, even for old browsers and proxies
-        response.setHeader("X-Accel-Buffering", "no"); // nginx: do not buffer this response
+        Replay replay = new Replay(store, format, config.retryMs(), audience, page, missed, subscriber, metrics);
+        streamHeaders(response);
         // Tomcat keeps statistics per upgrade protocol, for good, named after the request's Upgrade
         // header when it has one: a client could add names without end.
-        if ("HTTP/1.1".equals(request.getProtocol()) && "GET".equals(request.getMethod()) && request.getHeader("Upgrade") == null) {
+        if (handOver && "HTTP/1.1".equals(request.getProtocol()) && request.getHeader("Upgrade") == null) {
             handOver(request, response, subscriber, replay);
             return;
         }
-        // HTTP/2 (its connection carries other streams), HTTP/1.0, HEAD, an Upgrade header: an async request.
+        // HTTP/2 (its connection carries other streams), HTTP/1.0, an Upgrade header: an async request.
         AsyncContext async = request.startAsync();
         async.setTimeout(0); // Tomcat's default is 30 s; a stream lives until someone ends it
         ServletOutputStream out = response.getOutputStream();
@@ -170,6 +196,32 @@ public final class SseServlet extends HttpServlet {
             out.setWriteListener(stream); // from here on the fan-out writes, non-blocking
         } else {
             stream.close(); // it ended during the replay: the client resumes from what it got
+        }
+    }
+
+    private static void streamHeaders(HttpServletResponse response) {
+        response.setContentType("text/event-stream;charset=UTF-8");
+        response.setHeader("Cache-Control", "no-cache, no-store"); // no cache, even for old browsers and proxies
+        response.setHeader("X-Accel-Buffering", "no"); // nginx: do not buffer this response
+    }
+
+    /** One line in the log (an outage would otherwise write a stack trace per start), a 503 to the client. */
+    private static void unavailable(HttpServletResponse response, String user, String address, Exception failed) throws IOException {
+        LOG.warning(() -> "stream start failed user=" + user + " remote=" + address + " reason=" + Failures.reason(failed));
+        Json.unavailable(response);
+    }
+
+    /** Null when SocketStream can hold streams on this Tomcat; else why not. */
+    private static String handOverRefused() {
+        String mismatch = BuiltAgainst.mismatch();
+        if (mismatch != null) {
+            return mismatch;
+        }
+        try {
+            Class.forName(SocketStream.class.getName(), true, SseServlet.class.getClassLoader()); // links Tomcat's internal handler types
+            return null;
+        } catch (ClassNotFoundException | LinkageError differs) {
+            return "Tomcat's internal upgrade classes differ (" + differs + ")";
         }
     }
 

@@ -24,7 +24,8 @@ class BadInputTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"garbage", "1:2", "5:4:", "10:20:25", "1:2:~1:2:~x", "<script>", "99999999999:99999999999:"})
+    @ValueSource(strings = {"garbage", "1:2", "5:4:", "10:20:25", "1:2:~1:2:~x", "<script>", "99999999999:99999999999:",
+            "1:4294967296:", "4294967296:8589934593:", "1:2:~1:8589934592:~5", "9999999999999999999:9999999999999999999:"})
     void a_malformed_or_foreign_cursor_is_a_400_on_both_transports(String cursor) {
         for (String path : new String[] {"/events", "/api/notifications"}) {
             alice().queryParam("cursor", cursor)
@@ -33,7 +34,7 @@ class BadInputTest {
                     .contentType("application/json")
                     .body("error", equalTo("invalid_cursor"))
                     .body("message", containsString("cursor"))
-                    .body(not(containsString("Exception")));
+                    .body(not(containsString("Exception"))).body(not(containsString("For input string")));
         }
     }
 
@@ -70,6 +71,25 @@ class BadInputTest {
                 .then().statusCode(400)
                 .body("error", equalTo("invalid_parameter"))
                 .body("message", containsString("limit must be a whole number from 1 to 500"));
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"0", "-5", "x", "99999999999999999999"})
+    void before_that_is_no_id_is_a_400_naming_it(String before) {
+        alice().queryParam("before", before)
+                .when().get(server.url() + "/api/notifications")
+                .then().statusCode(400)
+                .body("error", equalTo("invalid_parameter"))
+                .body("message", containsString("before must be a whole number from 1"));
+    }
+
+    @Test
+    void before_with_a_cursor_is_a_400() {
+        String cursor = alice().get(server.url() + "/api/notifications?limit=1").then().extract().path("cursor");
+        alice().queryParam("before", "10").queryParam("cursor", cursor)
+                .when().get(server.url() + "/api/notifications")
+                .then().statusCode(400)
+                .body("message", containsString("before lists older rows and takes no cursor"));
     }
 
     @ParameterizedTest

@@ -187,6 +187,22 @@ class NginxIT {
         }
     }
 
+    @Test
+    void the_pages_own_read_mark_passes_the_origin_check_through_the_proxy_on_any_port() throws Exception {
+        execute("INSERT INTO notifications (recipient, title) VALUES ('bob', 'to be read through nginx')");
+        try (HttpClient http = HttpClient.newHttpClient()) {
+            HttpResponse<String> poll = http.send(HttpRequest.newBuilder(URI.create(proxy + "/api/notifications?limit=1"))
+                    .header("Authorization", SseClient.basic("bob")).build(), HttpResponse.BodyHandlers.ofString());
+            long id = new com.fasterxml.jackson.databind.ObjectMapper().readTree(poll.body()).get("notifications").get(0).get("id").asLong();
+            // What the inbox page's fetch sends from http://127.0.0.1:<port>/: the Origin of the page
+            // (the proxy's port is not 80 here, as on any non-standard port).
+            HttpResponse<String> mark = http.send(HttpRequest.newBuilder(URI.create(proxy + "/api/notifications/" + id + "/read"))
+                    .header("Authorization", SseClient.basic("bob")).header("Origin", proxy).header("Sec-Fetch-Site", "same-origin")
+                    .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+            assertEquals(204, mark.statusCode(), mark.body());
+        }
+    }
+
     private static List<String> titles(List<JsonNode> notifications) {
         return notifications.stream().map(n -> n.get("title").asText()).toList();
     }

@@ -1,14 +1,19 @@
 package dev.notificationstream.deploy;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
+import dev.notificationstream.config.OriginSettings;
+import dev.notificationstream.config.StreamStartSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.TreeSet;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -18,6 +23,15 @@ class TomcatConfTest {
 
     private static final Pattern ENTRY = Pattern.compile(
             "<Environment name=\"([A-Z_]+)\"[^>]*?value=\"\\$\\{([A-Z_]+):-([^}]*)}\"", Pattern.DOTALL);
+
+    @Test
+    void the_docker_image_runs_on_the_tomcat_the_build_is_made_against() throws Exception {
+        Matcher version = Pattern.compile("<tomcat.version>([^<]+)</tomcat.version>").matcher(Files.readString(Path.of("pom.xml")));
+        assertTrue(version.find());
+        Matcher from = Pattern.compile("(?m)^FROM tomcat:(\\S+)$").matcher(Files.readString(Path.of("Dockerfile")));
+        assertTrue(from.find(), "the Dockerfile runs on the official tomcat image");
+        assertEquals(version.group(1) + "-jdk21-temurin", from.group(1), "pinned to pom.xml's tomcat.version");
+    }
 
     @Test
     void context_xml_has_an_entry_for_every_setting_with_the_applications_default() throws Exception {
@@ -30,16 +44,16 @@ class TomcatConfTest {
         }
 
         TreeSet<String> read = new TreeSet<>();
-        Config unset = Config.from(name -> {
+        Config.Source unset = name -> {
             read.add(name);
             return null;
-        });
-        DatabaseSettings unsetTimeouts = DatabaseSettings.from(name -> {
-            read.add(name);
-            return null;
-        });
-        assertEquals(read, defaults.keySet(), "the settings Config and the settings records read");
-        assertEquals(unset, Config.from(defaults::get), "context.xml's defaults are Config's");
-        assertEquals(unsetTimeouts, DatabaseSettings.from(defaults::get), "context.xml's defaults are DatabaseSettings'");
+        };
+        // Every settings record of the application (config/*), read from nothing and from context.xml.
+        List<Function<Config.Source, Record>> records = List.of(Config::from, DatabaseSettings::from, OriginSettings::from,
+                StreamStartSettings::from);
+        for (Function<Config.Source, Record> load : records) {
+            assertEquals(load.apply(unset), load.apply(defaults::get), "context.xml's defaults are the application's");
+        }
+        assertEquals(read, defaults.keySet(), "the settings the application reads");
     }
 }

@@ -27,6 +27,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.MethodOrderer;
@@ -82,6 +84,9 @@ class TomcatDistributionIT {
         assertTrue(health.get("virtualThreads").asBoolean(), "GET /health ran on a virtual thread: " + health);
         HttpResponse<String> ready = get("/health/ready", null, Map.of());
         assertEquals(200, ready.statusCode(), ready.body());
+        // The Tomcat this build was made against: the lean connector and the hand-over are on (OtherTomcatIT: off elsewhere).
+        assertFalse(read(console).contains("LeanHttp11NioProtocol:"), read(console));
+        assertFalse(read(console).contains("not handed over"), read(console));
     }
 
     @Test
@@ -91,6 +96,23 @@ class TomcatDistributionIT {
         assertEquals(400, tooLong.statusCode());
         assertTrue(tooLong.headers().firstValue("Content-Type").orElse("").startsWith("application/json"), tooLong.body());
         assertFalse(tooLong.body().contains("Tomcat") || tooLong.body().contains("java."), tooLong.body());
+    }
+
+    @Test
+    @Order(1)
+    void the_access_log_is_access_dot_date_dot_log_and_gives_each_request_its_milliseconds() throws Exception {
+        String probe = "access-log-probe-" + System.nanoTime();
+        long asked = System.nanoTime();
+        get("/health?" + probe, null, Map.of());
+        long elapsedMs = (System.nanoTime() - asked) / 1_000_000;
+        Path log = tomcat.base().resolve("logs/access." + java.time.LocalDate.now() + ".log");
+        // buffered="true": Tomcat writes the buffer out in its background process, every 10 s
+        await(() -> read(log).contains(probe), Duration.ofSeconds(30), probe + " in " + log);
+        String line = lines(read(log), probe).strip();
+        Matcher took = Pattern.compile(" (\\d+)ms last-event-id=").matcher(line);
+        assertTrue(took.find(), line);
+        // The server's time is within what the client waited: a figure in microseconds would be ~1000 times more.
+        assertTrue(Long.parseLong(took.group(1)) <= elapsedMs, line + " (the client waited " + elapsedMs + " ms)");
     }
 
     @Test
@@ -208,14 +230,6 @@ class TomcatDistributionIT {
         }
     }
 
-    private static String log() {
-        try {
-            return TomcatDistribution.read(console);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static long listenConnections() {
         return connections("notification-stream-listener");
     }
@@ -260,6 +274,14 @@ class TomcatDistributionIT {
                 throw new AssertionError("not within " + timeout.toSeconds() + " s: " + what);
             }
             Thread.sleep(200);
+        }
+    }
+
+    private static String read(Path file) {
+        try {
+            return TomcatDistribution.read(file);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 /** Which cursors the ChangeFeed's recent pages cover, and what a start from them gets. */
 class RecentTest {
 
-    private static final Audience ALICE = new Audience("alice", Set.of(), Set.of());
+    private static final Audience ALICE = new Audience("alice", Set.of());
     private static final EventFormat FORMAT = new EventFormat();
 
     private static Cursor at(String snapshot) {

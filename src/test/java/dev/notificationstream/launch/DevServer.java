@@ -28,7 +28,7 @@ public final class DevServer {
                 e.printStackTrace();
             }
         }));
-        System.out.println("notification-stream on http://localhost:" + tomcat.port() + "/ (alice / alice-password, bob / bob-password)");
+        System.out.println("notification-stream on http://localhost:" + tomcat.port() + "/ (" + Banner.signIn() + ")");
         tomcat.await();
     }
 }

@@ -42,8 +42,8 @@ public final class TomcatRun {
                 e.printStackTrace();
             }
         }));
-        System.out.println("notification-stream on http://localhost:" + port + "/ (alice / alice-password, bob / bob-password); Ctrl-C stops it");
+        System.out.println("notification-stream on http://localhost:" + port + "/ (" + Banner.signIn() + "); Ctrl-C stops it");
         int exit = tomcat.waitFor();
-        System.out.println("Tomcat exited with " + exit);
+        System.out.println(Banner.ending(exit, base.resolve("logs")));
     }
 }

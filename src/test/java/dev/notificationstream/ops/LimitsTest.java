@@ -5,6 +5,7 @@ import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.notNullValue;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
 import java.time.Duration;
@@ -48,6 +49,41 @@ class LimitsTest {
             assertEquals(200, status, "a closed stream frees its place");
         } finally {
             open.forEach(SseClient::close);
+        }
+    }
+
+    @Test
+    void a_head_of_the_stream_opens_none() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            given().header("Authorization", SseClient.basic("ops")).when().head(server.url() + "/events")
+                    .then().statusCode(200).contentType("text/event-stream");
+        }
+        // Had the HEADs held streams, ops (2 per user here) could open none of its own.
+        try (SseClient first = SseClient.open(server.url(), "/events", "ops", null);
+                SseClient second = SseClient.open(server.url(), "/events", "ops", null)) {
+            assertEquals(200, first.status());
+            assertEquals(200, second.status());
+        }
+    }
+
+    @Test
+    void starting_streams_faster_than_the_minimum_interval_gets_429_after_the_burst() throws Exception {
+        try (TestServer paced = TestServer.start("SSE_MAX_CONNECTIONS_PER_USER", "3", "SSE_MIN_START_INTERVAL", "60000")) {
+            List<Integer> statuses = new ArrayList<>();
+            for (int i = 0; i < 5; i++) {
+                try (SseClient stream = SseClient.open(paced.url(), "/events?last_n=5", "ops", null)) {
+                    statuses.add(stream.status());
+                    if (stream.status() == 429) {
+                        assertEquals("60", stream.response().headers().firstValue("Retry-After").orElseThrow());
+                        assertEquals("rate_limited", new ObjectMapper().readTree(stream.response().body()).get("error").asText());
+                    }
+                }
+                paced.awaitActiveStreams(0, Duration.ofSeconds(10)); // the per-user cap is not what refuses
+            }
+            assertEquals(List.of(200, 200, 200, 429, 429), statuses, "a burst of SSE_MAX_CONNECTIONS_PER_USER, then one a minute");
+            try (SseClient other = SseClient.open(paced.url(), "/events", "alice", null)) {
+                assertEquals(200, other.status(), "per user: others start as before");
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package dev.notificationstream.ops;
 import static io.restassured.RestAssured.given;
 import static org.hamcrest.Matchers.equalTo;
 import static org.hamcrest.Matchers.greaterThanOrEqualTo;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.notificationstream.support.SseClient;
@@ -53,6 +54,34 @@ class MetricsAndHealthTest {
         }
         given().header("Authorization", SseClient.basic("alice")).when().get(server.url() + "/api/notifications").then().statusCode(200);
         assertTrue(value(metrics(), "notification_stream_poll_requests_total") >= 1);
+    }
+
+    @Test
+    void a_back_dated_row_is_delayed_from_its_read_not_its_created_at_and_replayed_rows_count_as_sent() throws Exception {
+        String cursor;
+        try (SseClient bob = SseClient.open(server.url(), "/events", "bob", null)) {
+            cursor = bob.awaitCursor(Duration.ofSeconds(10));
+            String before = metrics();
+            // A DBA's load of yesterday's rows: created_at in the past, visible now.
+            server.execute("INSERT INTO notifications (recipient, title, created_at) VALUES ('bob', 'from yesterday', now() - interval '1 day')");
+            bob.notifications(1, Duration.ofSeconds(10));
+            String after = metrics();
+            assertEquals(1, value(after, "notification_stream_delivery_delay_seconds_count")
+                    - value(before, "notification_stream_delivery_delay_seconds_count"));
+            assertEquals(1, value(after, "notification_stream_delivery_delay_seconds_bucket{le=\"60.0\"}")
+                    - value(before, "notification_stream_delivery_delay_seconds_bucket{le=\"60.0\"}"), "not a day late");
+        }
+        server.execute("INSERT INTO notifications (recipient, title) SELECT 'bob', 'missed ' || g FROM generate_series(1, 3) g");
+        String before = metrics();
+        try (SseClient resumed = SseClient.open(server.url(), "/events", "bob", cursor)) {
+            assertEquals(4, resumed.notifications(4, Duration.ofSeconds(10)).size(), "yesterday's row and the three missed");
+            resumed.awaitCursor(Duration.ofSeconds(10));
+            String after = metrics();
+            assertEquals(4, value(after, "notification_stream_notifications_sent_total") - value(before, "notification_stream_notifications_sent_total"),
+                    "the replay's rows are sent rows too");
+            assertEquals(value(before, "notification_stream_delivery_delay_seconds_count"), value(after, "notification_stream_delivery_delay_seconds_count"),
+                    "a replay has no delivery delay: the client was away");
+        }
     }
 
     @Test

@@ -95,19 +95,6 @@ class SocketStreamTest {
     }
 
     @Test
-    void a_stream_the_server_ends_is_closed_at_the_tcp_level() throws Exception {
-        try (RawStream alice = new RawStream(server.tomcat().port(), "alice", "/events")) {
-            alice.awaitLive(WAIT);
-            assertEquals(1, server.awaitActiveStreams(1, Duration.ofSeconds(5)));
-            // The first row for a role alice was not asked about ends her stream (she resumes).
-            server.execute("INSERT INTO notifications (recipient_role, title) VALUES ('socket-test', 'for a new role')");
-            assertTrue(alice.awaitEnd(Duration.ofSeconds(5)), "the server closed the connection; got: " + alice.body());
-            assertFalse(alice.body().contains("for a new role"));
-            assertEquals(0, server.awaitActiveStreams(0, Duration.ofSeconds(5)));
-        }
-    }
-
-    @Test
     void a_client_that_closes_its_socket_is_noticed_at_once_not_at_a_heartbeat() throws Exception {
         RawStream bob = new RawStream(server.tomcat().port(), "bob", "/events");
         bob.awaitLive(WAIT);

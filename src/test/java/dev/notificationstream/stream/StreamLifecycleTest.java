@@ -1,11 +1,18 @@
 package dev.notificationstream.stream;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.notificationstream.support.SseClient;
 import dev.notificationstream.support.TestServer;
 import java.net.Socket;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.Handler;
+import java.util.logging.Level;
+import java.util.logging.LogRecord;
+import java.util.logging.Logger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -22,6 +29,43 @@ class StreamLifecycleTest {
         assertEquals(1, server.awaitActiveStreams(1, Duration.ofSeconds(5)));
         alice.close();
         assertEquals(0, server.awaitActiveStreams(0, Duration.ofSeconds(5)));
+    }
+
+    @Test
+    void a_stream_is_logged_once_when_it_ends_with_its_reason_and_how_long_it_was_open() throws Exception {
+        List<String> lines = new CopyOnWriteArrayList<>();
+        Handler capture = new Handler() {
+            @Override
+            public void publish(LogRecord record) {
+                lines.add(record.getLevel() + " " + record.getMessage());
+            }
+
+            @Override
+            public void flush() {}
+
+            @Override
+            public void close() {}
+        };
+        Logger log = Logger.getLogger(SseServlet.class.getName());
+        Level level = log.getLevel();
+        log.setLevel(Level.INFO); // the tests' logging.properties shows warnings only
+        log.setUseParentHandlers(false);
+        log.addHandler(capture);
+        try {
+            SseClient ops = SseClient.open(server.url(), "/events", "ops", null);
+            ops.awaitCursor(Duration.ofSeconds(10));
+            Thread.sleep(1_100); // open for a second
+            assertEquals(List.of(), lines.stream().filter(l -> l.contains("user=ops")).toList(), "nothing while it is open");
+            ops.close();
+            assertEquals(0, server.awaitActiveStreams(0, Duration.ofSeconds(5)));
+            List<String> ended = lines.stream().filter(l -> l.contains("user=ops")).toList();
+            assertEquals(1, ended.size(), ended.toString());
+            assertTrue(ended.getFirst().matches("INFO stream ended user=ops remote=\\S+ reason=CLIENT_GONE from=now seconds=[1-9]\\d*"), ended.getFirst());
+        } finally {
+            log.removeHandler(capture);
+            log.setUseParentHandlers(true);
+            log.setLevel(level);
+        }
     }
 
     @Test

@@ -96,19 +96,11 @@ class TlsStreamTest {
     }
 
     @Test
-    void either_side_ending_a_tls_stream_closes_it() throws Exception {
+    void a_client_ending_a_tls_stream_is_noticed() throws Exception {
         try (RawStream bob = openOverTls("bob")) {
             bob.awaitLive(WAIT);
             assertEquals(1, server.awaitActiveStreams(1, WAIT));
         }
         assertEquals(0, server.awaitActiveStreams(0, WAIT), "the client's close was noticed (heartbeats: every 60 s)");
-
-        try (RawStream bob = openOverTls("bob")) {
-            bob.awaitLive(WAIT);
-            // The first row for a role bob was not asked about ends his stream (he would resume).
-            server.execute("INSERT INTO notifications (recipient_role, title) VALUES ('tls-test', 'for a new role')");
-            assertTrue(bob.awaitEnd(WAIT), "the server closed the connection; got: " + bob.body());
-        }
-        assertEquals(0, server.awaitActiveStreams(0, WAIT));
     }
 }

@@ -35,6 +35,7 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
         this.databaseUrl = databaseUrl;
         this.settings.put("SSE_HEARTBEAT_INTERVAL", "1");
         this.settings.put("FEED_SAFETY_INTERVAL", "2");
+        this.settings.put("SSE_MIN_START_INTERVAL", "1"); // tests open streams back to back; LimitsTest sets its own
         for (int i = 0; i + 1 < settings.length; i += 2) {
             this.settings.put(settings[i], settings[i + 1]);
         }
