@@ -298,13 +298,12 @@ public final class Hub {
     public void heartbeat(int heartbeatSeconds) {
         int second = Math.floorMod(heartbeatSecond++, heartbeatSeconds);
         Cursor cursor = latest;
-        byte[] withCursor = encoder.heartbeat(cursor);
-        byte[] plain = encoder.heartbeat(null);
+        byte[] withLatest = encoder.heartbeat(cursor);
         // A client that took nothing for two heartbeats is not reading: let it catch up later.
         long stalledAfter = TimeUnit.SECONDS.toNanos(2L * heartbeatSeconds);
         for (Subscriber subscriber : all) {
             if (Math.floorMod(subscriber.serial, heartbeatSeconds) == second) {
-                subscriber.tick(cursor, withCursor, plain, stalledAfter);
+                subscriber.tick(cursor, withLatest, encoder, stalledAfter);
             }
         }
     }

@@ -29,8 +29,12 @@ public final class Subscriber {
      */
     public record Replayed(Snapshot seen, Cursor cursor) {}
 
-    /** A heartbeat, with the latest cursor, or without one when that would move the client's resume point back. */
-    private record Heartbeat(Cursor latest, byte[] withCursor, byte[] plain) {}
+    /**
+     * A heartbeat with the latest cursor, or with the one this stream sent last when the latest
+     * would move the client's resume point back (a cursor event either way: an EventSource's
+     * watchdog sees no comment).
+     */
+    private record Heartbeat(Cursor latest, byte[] withLatest, PageEncoder encoder) {}
 
     /** Queued after a goodbye frame: end the stream once everything before it is written. */
     private static final Object CLOSE = new Object();
@@ -132,9 +136,9 @@ public final class Subscriber {
 
     /**
      * A heartbeat tick: ends a stream that stopped reading, else queues the heartbeat, which carries
-     * {@code latest} ({@code withCursor}) or not ({@code plain}).
+     * {@code latest} ({@code withLatest}) or, made by {@code encoder}, this stream's last cursor.
      */
-    void tick(Cursor latest, byte[] withCursor, byte[] plain, long stalledAfterNanos) {
+    void tick(Cursor latest, byte[] withLatest, PageEncoder encoder, long stalledAfterNanos) {
         lock.lock();
         try {
             if (sink == null || ended != null) {
@@ -144,7 +148,7 @@ public final class Subscriber {
                 end(StreamEnd.SLOW_CONSUMER);
                 return;
             }
-            offer(new Heartbeat(latest, withCursor, plain));
+            offer(new Heartbeat(latest, withLatest, encoder));
             metrics.heartbeat();
         } finally {
             lock.unlock();
@@ -233,10 +237,10 @@ public final class Subscriber {
     private byte[] bytesOf(Heartbeat heartbeat) {
         Cursor latest = heartbeat.latest;
         if (latest == null || sent != null && !latest.base().seesAllOf(sent.batchOrBase())) {
-            return heartbeat.plain;
+            return heartbeat.encoder.heartbeat(sent); // rare: the feed is behind this stream's replay
         }
         sent = latest;
-        return heartbeat.withCursor;
+        return heartbeat.withLatest;
     }
 
     private byte[] bytesOf(Delivery delivery) {
