@@ -8,6 +8,7 @@
  *     onNotifications: (list, { history }) => show(list), // new notifications, oldest first, each once, in batches
  *     onStatus: (s) => indicator(s),                 // { state, intervalMs, retryInMs, leader }
  *     onRead: (ids) => markShown(ids),               // ids read on any device (may repeat)
+ *     getToken: () => myApp.freshToken(),            // optional: sign in with your application's tokens
  *   });
  *   await client.markRead(id);                       // one; onRead([id]) in every tab of this browser
  *   const { marked } = await client.markAllRead();   // all the client has seen, not what arrives meanwhile
@@ -58,6 +59,16 @@
  *   passes rows, cursors and status to the other tabs over a BroadcastChannel. Every tab keeps the
  *   cursor the leader last sent, so when the leader's tab closes the next tab resumes from it.
  *   Without Web Locks (an insecure http: origin other than localhost) every tab connects alone.
+ * - With getToken (an async function returning a fresh token from the page's own application), the
+ *   client signs in with tokens: it turns each token into the service's cookie (POST /api/session,
+ *   the only way an EventSource can carry one) before its first request and whenever the one it
+ *   has is about to expire. Renewals come from the stream's "token-expiring" event (at a random
+ *   moment within half the warning, so that thousands of tokens that expire in the same second do
+ *   not all renew at once; then the stream reconnects from its cursor), from a call answered 401
+ *   (renewed once, then tried again), and before any request once the known expiry is near, which
+ *   covers a tab that slept, a page restored from the back/forward cache and a polling client. A
+ *   getToken that fails or gives a token the service refuses is reported as 'unauthenticated',
+ *   never papered over.
  */
 
 const DEFAULTS = {
@@ -67,6 +78,7 @@ const DEFAULTS = {
   onNotifications: null, // (list, { history }); default: onNotification for each
   onStatus: () => {},
   onRead: () => {},
+  getToken: null, // async () => a fresh token (a JWT your application minted), or null: the container's sign-in
   maxBackoffMs: 30_000, // the longest wait between two tries
   reconnectAfterMs: 3_000, // after a stream that worked ends: between half and all of this (jitter spreads a restart's reconnects)
   sseFailuresBeforePolling: 3, // streams in a row refused by something other than the service's own answers
@@ -89,6 +101,10 @@ export class NotificationClient {
   #early = []; // messages from the leader that arrived before this tab had its history
   #stop = new AbortController();
   #validCursor = null; // the saved cursor the server last accepted, so a failing stream checks it once
+  #renewing = null; // the token renewal in flight, shared by everyone who needs one
+  #renewals = 0; // renewals that succeeded: a caller can tell one happened while it waited
+  #tokenExp = 0; // when the cookie's token expires (epoch ms; 0: none yet)
+  #restart = null; // ends the open stream so that #lead reconnects at once (after a renewal, a wake-up)
 
   constructor(options = {}) {
     this.#options = { ...DEFAULTS, ...options };
@@ -154,6 +170,9 @@ export class NotificationClient {
     }
     this.#ready = true;
     this.#early.splice(0).forEach((message) => this.#fromLeader(message));
+    if (this.#options.getToken) {
+      this.#watchForWakeUps(signal);
+    }
 
     if (!('locks' in navigator) || !this.#channel) {
       this.#lead(signal);
@@ -229,9 +248,13 @@ export class NotificationClient {
           }
           continue;
         }
-        const delivered = await this.#stream(signal);
-        const end = delivered ? 'ended' : await this.#diagnose(signal);
+        const outcome = await this.#stream(signal);
+        const end = outcome === 'restart' ? 'restart' : outcome ? 'ended' : await this.#diagnose(signal);
         switch (end) {
+          case 'restart': // a fresh token, or the tab woke up: reconnect from the cursor at once
+            attempt = 0;
+            sseFailures = 0;
+            break;
           case 'ended': { // it streamed, then the server or the network ended it: come back soon
             attempt = 0;
             sseFailures = 0;
@@ -276,7 +299,10 @@ export class NotificationClient {
    * close()). Resolves true if it delivered at least one event: the server sends one (a row or a
    * cursor) as soon as its replay is done, so false means the stream never really started.
    */
-  #stream(signal) {
+  async #stream(signal) {
+    if (!(await this.#freshToken(signal))) {
+      return false; // #diagnose says why: unauthenticated
+    }
     const cursor = this.#cursor();
     const source = new EventSource(this.#base + '/events' + (cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''), {
       withCredentials: true,
@@ -299,14 +325,16 @@ export class NotificationClient {
     };
     return new Promise((resolve) => {
       let watchdog;
-      const end = () => {
+      const end = (restart) => {
         clearTimeout(watchdog);
         flush();
         source.close(); // before EventSource reconnects by itself: #lead decides when, and how
         signal.removeEventListener('abort', end);
         window.removeEventListener('offline', end);
-        resolve(delivered);
+        this.#restart = null;
+        resolve(restart === true ? 'restart' : delivered);
       };
+      this.#restart = () => end(true);
       const arm = () => {
         clearTimeout(watchdog);
         watchdog = setTimeout(end, 1500 * this.#config.heartbeatSeconds);
@@ -328,6 +356,11 @@ export class NotificationClient {
           this.#report({ state: 'live' });
         } else if (event.type === 'read') {
           this.#read(JSON.parse(event.data).ids, false);
+        } else if (event.type === 'token-expiring') {
+          // The server ends this stream at exp. Renew within half the time left (jittered), then
+          // reconnect with the fresh cookie; without getToken the reconnect reports unauthenticated.
+          const left = JSON.parse(event.data).exp * 1000 - Date.now();
+          this.#renew(signal, left / 2).then((renewed) => renewed && end(true), () => {});
         }
         if (event.lastEventId) {
           this.#saveCursor(event.lastEventId);
@@ -336,6 +369,7 @@ export class NotificationClient {
       source.addEventListener('notification', onEvent);
       source.addEventListener('cursor', onEvent);
       source.addEventListener('read', onEvent);
+      source.addEventListener('token-expiring', onEvent);
       source.addEventListener('error', end);
       signal.addEventListener('abort', end);
       window.addEventListener('offline', end);
@@ -351,8 +385,12 @@ export class NotificationClient {
     if (!navigator.onLine) {
       return 'network';
     }
+    const renewals = this.#renewals;
     try {
       await this.#readConfig(signal); // no database behind it: cheap even when every browser asks
+      if (this.#renewals !== renewals) {
+        return 'restart'; // the stream was refused for its expired token; there is a fresh one now
+      }
     } catch (failure) {
       if (signal.aborted) {
         throw failure;
@@ -421,7 +459,7 @@ export class NotificationClient {
   }
 
   async #json(path, signal) {
-    const response = await fetch(this.#base + path, { credentials: 'include', cache: 'no-store', signal });
+    const response = await this.#fetch(path, { cache: 'no-store', signal });
     const body = await response.json().catch(() => ({}));
     if (!response.ok) {
       throw Object.assign(new Error(body.message || `HTTP ${response.status}`), body, { status: response.status });
@@ -431,12 +469,106 @@ export class NotificationClient {
 
   /** A POST without a body; keepalive, so it completes even if the page is being left. */
   async #post(path) {
-    const response = await fetch(this.#base + path, { method: 'POST', credentials: 'include', keepalive: true });
+    const response = await this.#fetch(path, { method: 'POST', keepalive: true });
     if (!response.ok) {
       const body = await response.json().catch(() => ({}));
       throw Object.assign(new Error(body.message || `HTTP ${response.status}`), body, { status: response.status });
     }
     return response;
+  }
+
+  /**
+   * fetch with the service's credentials. With getToken: a token about to expire is renewed first,
+   * and a 401 renews it once and tries again (a 401 after that is the caller's to report).
+   */
+  async #fetch(path, init) {
+    const signal = init.signal ?? this.#stop.signal; // a keepalive POST has none of its own
+    if (!(await this.#freshToken(signal))) {
+      // No request without the token: the service would answer with the browser's BASIC prompt.
+      throw Object.assign(new Error('notification-client: getToken gave no token'), { status: 401, error: 'unauthenticated' });
+    }
+    for (let renewed = false; ; renewed = true) {
+      const response = await fetch(this.#base + path, { credentials: 'include', ...init });
+      // A little jitter: after a restart every page may find its cookie refused at once.
+      if (response.status !== 401 || renewed || !(await this.#renew(signal, 1000))) {
+        return response;
+      }
+    }
+  }
+
+  /**
+   * Renews the token first when none was had yet or the one had expires within 5 s. False when
+   * one was needed and none could be had; true without getToken (the browser's own sign-in).
+   */
+  async #freshToken(signal) {
+    return !this.#options.getToken || Date.now() <= this.#tokenExp - 5000 || this.#renew(signal);
+  }
+
+  /**
+   * Asks the page for a fresh token and turns it into the service's cookie, after a random wait of
+   * up to jitterMs. Resolves true when the service took it; false when getToken failed, gave
+   * nothing or a token the service refused (the caller then reports what the service answers).
+   */
+  #renew(signal, jitterMs = 0) {
+    if (!this.#options.getToken) {
+      return Promise.resolve(false);
+    }
+    this.#renewing ??= (async () => {
+      try {
+        await sleep(Math.random() * jitterMs, signal);
+        const token = await this.#options.getToken();
+        if (!token) {
+          return false;
+        }
+        const response = await fetch(this.#base + '/api/session', {
+          method: 'POST', credentials: 'include', headers: { Authorization: `Bearer ${token}` }, signal,
+        });
+        if (!response.ok) {
+          return false;
+        }
+        this.#tokenExp = (await response.json()).exp * 1000;
+        this.#renewals++;
+        return true;
+      } catch (failure) {
+        if (signal.aborted) {
+          throw failure;
+        }
+        console.warn('notification-client: getToken or POST /api/session failed:', failure);
+        return false;
+      } finally {
+        this.#renewing = null;
+      }
+    })();
+    return this.#renewing;
+  }
+
+  /**
+   * A tab that slept (timers stopped: the clock jumped) or a page back from the back/forward cache
+   * holds a dead stream and maybe an expired token: renew it if it is near its end, and reconnect
+   * from the cursor now rather than when the watchdog notices.
+   */
+  #watchForWakeUps(signal) {
+    const woke = () => {
+      if (this.#leading) {
+        this.#restart?.(); // #stream renews first when the token is near its end
+      } else {
+        this.#freshToken(signal).catch(() => {});
+      }
+    };
+    let last = Date.now();
+    const tick = setInterval(() => {
+      const now = Date.now();
+      if (now - last > 20_000) {
+        woke();
+      }
+      last = now;
+    }, 5_000);
+    const shown = (event) => event.persisted && woke();
+    window.addEventListener('pageshow', shown);
+    signal.addEventListener('abort', () => {
+      clearInterval(tick);
+      window.removeEventListener('pageshow', shown);
+    }, { once: true });
   }
 
   /** Capped exponential backoff with "equal jitter": between half and all of min(cap, 1 s x 2^attempt). */

@@ -1,18 +1,21 @@
 package dev.notificationstream;
 
-import dev.notificationstream.stream.EventFormat;
+import dev.notificationstream.auth.TokenAuthModule;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
 import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.StreamStartSettings;
+import dev.notificationstream.config.TokenSettings;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.stream.EventFormat;
+import jakarta.security.auth.message.config.AuthConfigFactory;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import java.io.IOException;
 import java.sql.Driver;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -37,10 +40,12 @@ public final class App implements ServletContextListener {
     private Hub hub;
     private ChangeFeed feed;
     private ScheduledExecutorService heartbeats;
+    private TokenAuthModule tokenSignIn; // null: the container's own login only
 
     @Override
     public void contextInitialized(ServletContextEvent event) {
         config = Config.load();
+        TokenSettings tokens = TokenSettings.from(Config.DEPLOYMENT);
         DataSource containerPool = Database.containerDataSource();
         DatabaseSettings timeouts = DatabaseSettings.from(Config.DEPLOYMENT);
         database = containerPool != null ? Database.of(containerPool) : Database.open(config.databaseUrl(), config.poolSize(), timeouts);
@@ -65,10 +70,16 @@ public final class App implements ServletContextListener {
             // Each second a share of the streams, so that each gets one heartbeat per interval.
             heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
         }
-        Routes.register(event.getServletContext(), config, OriginSettings.from(Config.DEPLOYMENT), database.dataSource(), store, hub, feed,
-                format, metrics, StreamStartSettings.from(Config.DEPLOYMENT));
+        Routes.register(event.getServletContext(), config, OriginSettings.from(Config.DEPLOYMENT), tokens, database.dataSource(), store,
+                hub, feed, format, metrics, StreamStartSettings.from(Config.DEPLOYMENT));
+        if (tokens.enabled()) {
+            // For this context only, from inside the WAR: nothing to add to Tomcat's lib or server.xml.
+            tokenSignIn = new TokenAuthModule(tokens);
+            AuthConfigFactory.getFactory().registerServerAuthModule(tokenSignIn, event.getServletContext());
+        }
         LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()
-                + " heartbeatSeconds=" + config.heartbeatSeconds());
+                + " heartbeatSeconds=" + config.heartbeatSeconds() + " tokenSignIn=" + tokens.enabled()
+                + (tokens.enabled() ? " hs256=" + (tokens.secret() != null) + " jwks=" + tokens.jwksUrl() + " issuer=" + tokens.issuer() : ""));
     }
 
     /** Problems with the stored rows that only a DBA can fix, said at every start until they are fixed. */
@@ -95,6 +106,14 @@ public final class App implements ServletContextListener {
 
     @Override
     public void contextDestroyed(ServletContextEvent event) {
+        if (tokenSignIn != null) {
+            AuthConfigFactory.getFactory().removeServerAuthModule(event.getServletContext());
+            try {
+                tokenSignIn.close();
+            } catch (IOException failed) {
+                LOG.log(Level.WARNING, "stopping the JWKS refresh failed", failed);
+            }
+        }
         try {
             if (feed != null) {
                 // Last rows out first, then every stream told when to come back, then the database.

@@ -17,6 +17,7 @@ import dev.notificationstream.http.Origins;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.StreamStartSettings;
+import dev.notificationstream.config.TokenSettings;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
@@ -38,8 +39,9 @@ public final class Routes {
     private Routes() {}
 
     /** {@code hub} and {@code feed} are null when SSE is off. */
-    public static void register(ServletContext context, Config config, OriginSettings originSettings, DataSource dataSource,
-            NotificationStore store, Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics, StreamStartSettings startSettings) {
+    public static void register(ServletContext context, Config config, OriginSettings originSettings, TokenSettings tokens,
+            DataSource dataSource, NotificationStore store, Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics,
+            StreamStartSettings startSettings) {
         Origins origins = new Origins(config.corsAllowedOrigins(), originSettings.publicOrigins());
         EnumSet<DispatcherType> every = EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR, DispatcherType.ASYNC);
         context.addFilter("security-headers", new SecurityHeadersFilter()).addMappingForUrlPatterns(every, false, "/*");
@@ -57,8 +59,8 @@ public final class Routes {
         context.addServlet("notifications", new NotificationsServlet(store, polls, publishes, guard, metrics))
                 .addMapping("/api/notifications");
         context.addServlet("read-state", new ReadStateServlet(store, guard)).addMapping("/api/notifications/*");
+        context.addServlet("session", new SessionServlet(tokens.cookie(), guard)).addMapping("/api/session");
         context.addServlet("config", new ConfigServlet(config)).addMapping("/api/config");
-        context.addServlet("session", new SessionServlet()).addMapping("/api/session");
         context.addServlet("health", new HealthServlet(dataSource, feed, hub, limits)).addMapping("/health", "/health/*");
         context.addServlet("metrics", new PrometheusMetricsServlet(metrics.registry())).addMapping("/metrics");
         context.addServlet("error", new ErrorServlet()).addMapping("/error");

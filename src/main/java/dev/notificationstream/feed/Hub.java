@@ -10,12 +10,14 @@ import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
 import dev.notificationstream.model.Snapshot;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -57,6 +59,8 @@ public final class Hub {
     private final ReentrantLock backfilling = new ReentrantLock();
     /** A cursor too far back to extend the window to; null until one was. Guarded by {@link #backfilling}. */
     private Snapshot tooOld;
+    /** Ends streams when their tokens expire; one thread, as each of its tasks only queues a frame or ends a stream. */
+    private final ScheduledThreadPoolExecutor expiry = new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().name("sse-expiry").factory());
 
     /** What a stream starting from the recent pages gets: its subscriber and what it missed. */
     public record Start(Subscriber subscriber, Backlog backlog) {}
@@ -78,6 +82,7 @@ public final class Hub {
         this.recent = new Recent(recentRows, TimeUnit.SECONDS.toNanos(recentSeconds));
         this.recentRows = recentRows;
         metrics.activeStreams(open::get);
+        expiry.setRemoveOnCancelPolicy(true); // a stream that ended leaves nothing behind
     }
 
     /**
@@ -162,6 +167,20 @@ public final class Hub {
         byUser.computeIfAbsent(audience.user(), u -> ConcurrentHashMap.newKeySet()).add(subscriber);
         all.add(subscriber);
         return subscriber;
+    }
+
+    /**
+     * A stream never outlives its sign-in token: it hears {@code token-expiring} a minute before
+     * {@code exp} (or half its remaining life when that is shorter), and ends at {@code exp}.
+     */
+    public void expireAt(Subscriber subscriber, Instant exp) {
+        long left = Math.max(0, Duration.between(Instant.now(), exp).toMillis());
+        long lead = Math.min(TimeUnit.MINUTES.toMillis(1), left / 2);
+        byte[] warning = encoder.tokenExpiring(exp.getEpochSecond());
+        subscriber.timer(expiry.schedule(() -> {
+            subscriber.send(warning);
+            subscriber.timer(expiry.schedule(() -> subscriber.end(StreamEnd.TOKEN_EXPIRED), lead, TimeUnit.MILLISECONDS));
+        }, left - lead, TimeUnit.MILLISECONDS));
     }
 
     private void remove(Subscriber subscriber) {
@@ -323,6 +342,7 @@ public final class Hub {
         for (Subscriber subscriber : all) {
             subscriber.end(StreamEnd.SHUTDOWN);
         }
+        expiry.shutdownNow();
         fanOut.stop();
     }
 }

@@ -21,6 +21,9 @@ public interface PageEncoder {
     /** Tells a user's stream that these rows were marked read (on any of their devices). */
     byte[] readFrame(List<Long> ids);
 
+    /** Tells a stream that its sign-in token expires at {@code exp} (epoch seconds): get a fresh one. */
+    byte[] tokenExpiring(long exp);
+
     /** The last frame of a stream the server ends: when to come back. */
     byte[] goodbye(int retryMs);
 }

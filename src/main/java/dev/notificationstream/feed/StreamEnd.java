@@ -8,6 +8,8 @@ public enum StreamEnd {
     SLOW_CONSUMER,
     /** The service is stopping; the client was told when to come back. */
     SHUTDOWN,
+    /** Its sign-in token expired (the stream was told a little before): the client comes back with a fresh one. */
+    TOKEN_EXPIRED,
     /** Something on our side failed. */
     ERROR
 }

@@ -6,6 +6,7 @@ import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Snapshot;
 import java.io.IOException;
 import java.util.ArrayDeque;
+import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.BiConsumer;
@@ -63,6 +64,8 @@ public final class Subscriber {
     private boolean unflushed;
     private long blockedSinceNanos;
     private StreamEnd ended;
+    /** What the stream waits for besides its client (its token's expiry); cancelled when it ends. */
+    private Future<?> timer;
     /** The start was answered (Hub.opened); read by the hub once the stream has ended. */
     private boolean opened;
 
@@ -258,6 +261,19 @@ public final class Subscriber {
         return page.bytes(rows);
     }
 
+    /** Keeps {@code next} to cancel when the stream ends (at once if it has). */
+    void timer(Future<?> next) {
+        lock.lock();
+        try {
+            timer = next;
+            if (ended != null) {
+                next.cancel(false);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Ends the stream once, for one reason. Safe from any thread. */
     public void end(StreamEnd reason) {
         Sink closing;
@@ -269,6 +285,9 @@ public final class Subscriber {
             ended = reason;
             queue.clear();
             closing = sink;
+            if (timer != null) {
+                timer.cancel(false);
+            }
         } finally {
             lock.unlock();
         }

@@ -30,7 +30,7 @@ public final class CorsFilter extends HttpFilter {
             response.setHeader("Access-Control-Allow-Origin", origin);
             response.setHeader("Access-Control-Allow-Credentials", "true");
             if ("OPTIONS".equals(request.getMethod()) && request.getHeader("Access-Control-Request-Method") != null) {
-                response.setHeader("Access-Control-Allow-Methods", "GET, POST");
+                response.setHeader("Access-Control-Allow-Methods", "GET, POST, DELETE");
                 response.setHeader("Access-Control-Allow-Headers", "Content-Type, Last-Event-ID, Authorization");
                 response.setHeader("Access-Control-Max-Age", "600");
                 response.setStatus(204);

@@ -26,6 +26,9 @@ import java.util.List;
  * event: cursor              cursor, which moves a quiet client's resume point forward; listeners
  * id: 760:760:               of "notification" never see it
  * data: 760:760:
+ *
+ * event: token-expiring      the stream's sign-in token expires at exp (epoch seconds), when the
+ * data: {"exp":1767225600}   server ends the stream: a minute before, or half its life if shorter
  * </pre>
  */
 public final class EventFormat implements PageEncoder {
@@ -71,6 +74,11 @@ public final class EventFormat implements PageEncoder {
             frame.append(i == 0 ? "" : ",").append(ids.get(i));
         }
         return ascii(frame.append("]}\n\n").toString());
+    }
+
+    @Override
+    public byte[] tokenExpiring(long exp) {
+        return ascii("event: token-expiring\ndata: {\"exp\":" + exp + "}\n\n");
     }
 
     @Override

@@ -1,5 +1,7 @@
 package dev.notificationstream.stream;
 
+import dev.notificationstream.auth.TokenAuthModule;
+import dev.notificationstream.auth.TokenPrincipal;
 import dev.notificationstream.http.Failures;
 import dev.notificationstream.http.Identity;
 import dev.notificationstream.http.Params;
@@ -25,6 +27,7 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.sql.SQLException;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.logging.Logger;
@@ -116,6 +119,12 @@ public final class SseServlet extends HttpServlet {
         }
         Cursor cursor = start.cursor();
         String from = cursor == null ? "now" : cursor.toString();
+        TokenPrincipal token = request.getUserPrincipal() instanceof TokenPrincipal signedIn ? signedIn : null;
+        if (token != null && !token.expiresAt().isAfter(Instant.now())) {
+            // Past exp but within the clock skew: fine for a poll, but a stream would end at once, and come back.
+            TokenAuthModule.refuse(response, "token_expired", null);
+            return;
+        }
         // A start may be a replay query: a loop of starts is held to the pace of polls.
         long wait = starts.tryAcquire(user);
         if (wait > 0) {
@@ -159,6 +168,9 @@ public final class SseServlet extends HttpServlet {
             missed = recent.backlog().missed();
         } else {
             subscriber = hub.subscribe(audience, onEnd);
+        }
+        if (token != null) {
+            hub.expireAt(subscriber, token.expiresAt());
         }
         try {
             if (recent == null) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.notificationstream.launch.TomcatDistribution;
 import dev.notificationstream.support.TestDatabase;
+import dev.notificationstream.support.Tokens;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -14,7 +15,9 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Base64;
+import java.util.List;
 import java.util.Map;
 import org.apache.catalina.realm.SecretKeyCredentialHandler;
 import org.junit.jupiter.api.AfterAll;
@@ -24,9 +27,12 @@ import org.junit.jupiter.api.Test;
 /**
  * The production realm of tomcat-conf/server.xml on the Tomcat 11 distribution, without the demo
  * users: users from the tables of tomcat-conf/realm.sql, PBKDF2 passwords, lock-out after 5 failures.
+ * Token sign-in is on (AUTH_TOKEN_SECRET), as a team that adds it to a realm it has would run: the
+ * realm's BASIC logins then go through the application's module, and tokens sign in beside them.
  */
 class RealmIT {
 
+    private static final String TOKEN_SECRET = "the-realm-tests-token-secret-of-32-bytes-or-more";
     private static TomcatDistribution tomcat;
     private static HttpClient http;
 
@@ -54,7 +60,8 @@ class RealmIT {
         tomcat = TomcatDistribution.start(base, TomcatDistribution.freePort(), Map.of(
                 "DATABASE_URL", databaseUrl,
                 "USERS_DATABASE_URL", databaseUrl,
-                "USERS_DATABASE_USER", "postgres"), base.resolve("logs/console.log"));
+                "USERS_DATABASE_USER", "postgres",
+                "AUTH_TOKEN_SECRET", TOKEN_SECRET), base.resolve("logs/console.log"));
         http = HttpClient.newHttpClient();
     }
 
@@ -85,10 +92,23 @@ class RealmIT {
         assertEquals(200, poll("carol", "carol-secret"), "only dave");
     }
 
+    @Test
+    void a_token_signs_in_on_the_distribution_beside_the_realm_with_the_roles_of_its_claim() throws Exception {
+        String erin = Tokens.hs256(TOKEN_SECRET, Tokens.claims("erin", List.of(), Duration.ofMinutes(5)).build());
+        assertEquals(200, request("/api/notifications", "Bearer " + erin));
+        assertEquals(403, request("/metrics", "Bearer " + erin));
+        String scraper = Tokens.hs256(TOKEN_SECRET, Tokens.claims("scraper", List.of("metrics"), Duration.ofMinutes(5)).build());
+        assertEquals(200, request("/metrics", "Bearer " + scraper));
+        assertEquals(401, request("/api/notifications", "Bearer " + erin.substring(0, erin.length() - 2)));
+    }
+
     private static int poll(String user, String password) throws Exception {
         String credentials = Base64.getEncoder().encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8));
-        HttpRequest request = HttpRequest.newBuilder(URI.create(tomcat.url() + "/api/notifications"))
-                .header("Authorization", "Basic " + credentials).build();
+        return request("/api/notifications", "Basic " + credentials);
+    }
+
+    private static int request(String path, String authorization) throws Exception {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(tomcat.url() + path)).header("Authorization", authorization).build();
         return http.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
     }
 }

@@ -7,6 +7,7 @@ import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
 import dev.notificationstream.config.OriginSettings;
 import dev.notificationstream.config.StreamStartSettings;
+import dev.notificationstream.config.TokenSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -50,7 +51,7 @@ class TomcatConfTest {
         };
         // Every settings record of the application (config/*), read from nothing and from context.xml.
         List<Function<Config.Source, Record>> records = List.of(Config::from, DatabaseSettings::from, OriginSettings::from,
-                StreamStartSettings::from);
+                StreamStartSettings::from, TokenSettings::from);
         for (Function<Config.Source, Record> load : records) {
             assertEquals(load.apply(unset), load.apply(defaults::get), "context.xml's defaults are the application's");
         }

@@ -17,6 +17,7 @@ public final class DevServer {
         if (postgres != null) {
             settings.put("DATABASE_URL", postgres.url("postgres"));
         }
+        settings.put("AUTH_TOKEN_SECRET", DevToken.SECRET);
         EmbeddedTomcat tomcat = EmbeddedTomcat.start(port, settings);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
@@ -29,6 +30,7 @@ public final class DevServer {
             }
         }));
         System.out.println("notification-stream on http://localhost:" + tomcat.port() + "/ (" + Banner.signIn() + ")");
+        System.out.println(DevToken.banner(tomcat.port()));
         tomcat.await();
     }
 }

@@ -19,6 +19,7 @@ public final class TomcatRun {
         if (postgres != null) {
             environment.put("DATABASE_URL", postgres.url("postgres"));
         }
+        environment.put("AUTH_TOKEN_SECRET", DevToken.SECRET);
         Path base = TomcatDistribution.prepare(Path.of("target/tomcat-base"), true);
         System.out.println("Tomcat " + TomcatDistribution.home() + " with CATALINA_BASE " + base);
         TomcatDistribution tomcat;
@@ -43,6 +44,7 @@ public final class TomcatRun {
             }
         }));
         System.out.println("notification-stream on http://localhost:" + port + "/ (" + Banner.signIn() + "); Ctrl-C stops it");
+        System.out.println(DevToken.banner(port));
         int exit = tomcat.waitFor();
         System.out.println(Banner.ending(exit, base.resolve("logs")));
     }

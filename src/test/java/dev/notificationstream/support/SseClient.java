@@ -74,6 +74,16 @@ public final class SseClient implements AutoCloseable {
         return new SseClient(http, http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
     }
 
+    /** Opens {@code base + path} with the given headers (name, value, ...): a token instead of a password. */
+    public static SseClient openWithHeaders(String base, String path, String... headers) throws Exception {
+        HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(base + path)).header("Accept", "text/event-stream");
+        for (int i = 0; i + 1 < headers.length; i += 2) {
+            request.header(headers[i], headers[i + 1]);
+        }
+        return new SseClient(http, http.send(request.build(), HttpResponse.BodyHandlers.ofInputStream()));
+    }
+
     /** A stream request whose response is never read, through a small receive buffer: a stuck client. */
     public static Socket openAndNeverRead(String user, int port) throws IOException {
         Socket socket = new Socket();

@@ -31,10 +31,14 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
     private EmbeddedTomcat tomcat;
     private int port; // kept across stop() for restart()
 
+    /** Every test server takes tokens signed with it, so every test's BASIC sign-in runs beside token sign-in. */
+    public static final String TOKEN_SECRET = "the-test-servers-token-secret-32-bytes-or-more";
+
     private TestServer(String databaseUrl, String... settings) {
         this.databaseUrl = databaseUrl;
         this.settings.put("SSE_HEARTBEAT_INTERVAL", "1");
         this.settings.put("FEED_SAFETY_INTERVAL", "2");
+        this.settings.put("AUTH_TOKEN_SECRET", TOKEN_SECRET);
         this.settings.put("SSE_MIN_START_INTERVAL", "1"); // tests open streams back to back; LimitsTest sets its own
         for (int i = 0; i + 1 < settings.length; i += 2) {
             this.settings.put(settings[i], settings[i + 1]);
