@@ -68,7 +68,8 @@ public final class TomcatDistribution implements AutoCloseable {
             if (!xml.contains("maxConnections=\"10000\"")) {
                 throw new IllegalStateException("server.xml no longer says maxConnections=\"10000\"");
             }
-            Files.writeString(serverXml, xml.replaceFirst("maxConnections=\"10000\"", "maxConnections=\"" + args[2] + "\""));
+            // Every occurrence: the first is in the comment that explains it.
+            Files.writeString(serverXml, xml.replace("maxConnections=\"10000\"", "maxConnections=\"" + args[2] + "\""));
         }
         System.out.println(base);
     }

@@ -1103,7 +1103,7 @@ public final class Driver {
                     open(clients, 0, n);
                     dropAll(clients, true);
                     open(clients, 0, n);
-                    for (String kind : List.of("fresh", "resume-memory", "resume-database")) {
+                    for (String kind : List.of("fresh", "resume-memory", "resume-restarted")) {
                         String loadNow = Proc.loadAverage();
                         long expected = 0;
                         if (kind.equals("fresh")) {
@@ -1112,7 +1112,7 @@ public final class Driver {
                             long before = totals(clients)[1];
                             server.broadcast(db); // every stream gets an id: line
                             awaitEvents(clients, before + totals(clients)[0], 30_000);
-                            if (kind.equals("resume-database")) {
+                            if (kind.equals("resume-restarted")) {
                                 server.close(); // its streams end with a retry; the clients are told nothing yet
                                 server = new Server("starts-" + run + "-restarted", Map.of());
                             }
