@@ -18,6 +18,7 @@ const cards = new Map(); // id -> its card, for read marks; at most `shown` of t
 // The page draws the newest rows only: a bulk load of 100,000 would otherwise be 100,000 cards
 // (gigabytes in the renderer). What falls off the bottom comes back with "Load older".
 const SHOWN = 100;
+const HISTORY = 50; // the newest rows loaded on open; "Load older" brings this many more each time
 let shown = SHOWN; // grows as the user loads older rows, so a live row does not take them away
 let loaded = false; // caught up once: from then on no cards means an empty inbox
 
@@ -37,6 +38,9 @@ function show(notifications, { history }) {
   }
   inbox.prepend(fresh);
   trim();
+  if (history && notifications.length >= HISTORY) {
+    older.hidden = false; // a full history: there may be more before it
+  }
   showEmpty();
 }
 
@@ -62,7 +66,7 @@ older.addEventListener('click', async () => {
   }
   older.disabled = true;
   try {
-    const rows = await window.inboxClient.older(Number(oldest.dataset.id), SHOWN / 2);
+    const rows = await window.inboxClient.older(Number(oldest.dataset.id), HISTORY);
     const fragment = document.createDocumentFragment();
     for (const notification of rows.toReversed()) { // newest first, below the oldest shown
       if (!cards.has(notification.id)) {
@@ -71,7 +75,7 @@ older.addEventListener('click', async () => {
     }
     inbox.append(fragment);
     shown = Math.max(shown, cards.size);
-    older.hidden = rows.length < SHOWN / 2;
+    older.hidden = rows.length < HISTORY;
   } catch (failure) {
     say(`Could not load older notifications: ${failure.message}`);
   } finally {
@@ -322,7 +326,7 @@ signOut.addEventListener('click', async () => {
 // Kept on window for the console (and the browser tests): window.inboxClient.status.
 window.inboxClient = new NotificationClient({
   baseUrl: new URL('..', import.meta.url).href,
-  history: 50,
+  history: HISTORY,
   onNotifications: show,
   onStatus: showStatus,
   onRead: read,

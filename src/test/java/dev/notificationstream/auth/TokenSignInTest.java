@@ -44,7 +44,8 @@ class TokenSignInTest {
 
     @RegisterExtension
     static final TestServer server = TestServer.forClass(
-            "AUTH_TOKEN_SECRET", SECRET, "AUTH_TOKEN_ISSUER", ISSUER, "AUTH_TOKEN_AUDIENCE", AUDIENCE);
+            "AUTH_TOKEN_SECRET", SECRET, "AUTH_TOKEN_ISSUER", ISSUER, "AUTH_TOKEN_AUDIENCE", AUDIENCE,
+            "CORS_ALLOWED_ORIGINS", "https://app.example.test");
 
     private static final Logger MODULE_LOG = Logger.getLogger(TokenAuthModule.class.getName());
     private static final List<String> logged = Collections.synchronizedList(new ArrayList<>());
@@ -222,6 +223,26 @@ class TokenSignInTest {
         assertEquals("token_expired", stream.jsonPath().getString("error"));
         given().header("Cookie", "ns_token=" + expired).when().get(server.url() + "/health").then().statusCode(200);
         given().header("Cookie", "ns_token=" + expired).when().delete(server.url() + "/api/session").then().statusCode(204);
+    }
+
+    @Test
+    void a_page_on_a_listed_origin_signs_its_event_source_in_with_one_call() {
+        // The browser's preflight for a POST with an Authorization header, then the POST itself.
+        ExtractableResponse<Response> preflight = given().header("Origin", "https://app.example.test")
+                .header("Access-Control-Request-Method", "POST").header("Access-Control-Request-Headers", "authorization")
+                .when().options(server.url() + "/api/session").then().statusCode(204).extract();
+        assertEquals("https://app.example.test", preflight.header("Access-Control-Allow-Origin"));
+        assertEquals("true", preflight.header("Access-Control-Allow-Credentials"));
+        assertTrue(preflight.header("Access-Control-Allow-Headers").contains("Authorization"), preflight.header("Access-Control-Allow-Headers"));
+        ExtractableResponse<Response> session = given().header("Origin", "https://app.example.test")
+                .header("Authorization", Tokens.bearer(token("olga")))
+                .when().post(server.url() + "/api/session").then().statusCode(200).extract();
+        assertEquals("https://app.example.test", session.header("Access-Control-Allow-Origin"));
+        assertTrue(session.header("Set-Cookie").startsWith("ns_token="), session.header("Set-Cookie"));
+        // A page on an origin not listed gets no cookie.
+        given().header("Origin", "https://evil.example.test").header("Sec-Fetch-Site", "cross-site")
+                .header("Authorization", Tokens.bearer(token("olga")))
+                .when().post(server.url() + "/api/session").then().statusCode(403);
     }
 
     @Test

@@ -80,6 +80,19 @@ class InboxPageTest {
     }
 
     @Test
+    void a_long_inbox_opens_with_its_newest_50_and_loads_the_older_ones_on_demand() throws Exception {
+        server.execute("INSERT INTO notifications (recipient, title) SELECT 'bob', 'Row ' || g FROM generate_series(1, 70) g");
+        browser.openInbox(server.url(), "bob");
+        browser.await(WAIT, "live", d -> "live".equals(browser.state()));
+        browser.await(WAIT, "the newest 50", d -> browser.titles().size() == 50);
+        assertEquals("Row 70", browser.titles().getFirst());
+        browser.driver.findElement(By.id("older")).click();
+        browser.await(WAIT, "the 20 older ones below", d -> browser.titles().size() == 70);
+        assertEquals("Row 1", browser.titles().getLast());
+        browser.await(WAIT, "no more to load", d -> !browser.driver.findElement(By.id("older")).isDisplayed());
+    }
+
+    @Test
     void a_read_mark_the_server_refuses_turns_the_card_unread_again_and_the_page_says_why() throws Exception {
         String title = unique("Refused mark");
         browser.openInbox(server.url(), "alice");

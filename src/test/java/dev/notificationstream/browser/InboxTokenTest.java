@@ -75,7 +75,7 @@ class InboxTokenTest {
 
     @Test
     void get_token_renews_the_cookie_before_each_expiry_and_every_row_arrives_once_across_the_renewals() throws Exception {
-        openClient("tess", 8, false); // token-expiring 4 s before exp, a renewal within 2 s of it
+        openClient("tess", 10, false); // token-expiring 5 s before exp, a renewal within 2.5 s of it
         browser.await(WAIT, "the client live", d -> states().contains("live"));
         List<String> inserted = new ArrayList<>();
         try (Connection sql = server.sql();
@@ -97,6 +97,23 @@ class InboxTokenTest {
         // Renewed on token-expiring, before exp: no stream was ended by its token's expiry.
         assertFalse(states().contains("reconnecting"), "a stream outlived its token's renewal: " + states());
         assertEquals("live", states().getLast());
+    }
+
+    @Test
+    void a_page_back_from_the_back_forward_cache_reconnects_at_once_and_loses_nothing() throws Exception {
+        openClient("vera", 300, false);
+        browser.await(WAIT, "the client live", d -> states().contains("live"));
+        server.execute("INSERT INTO notifications (recipient, title) VALUES ('vera', 'before the cache')");
+        browser.await(WAIT, "the first row", d -> seen().contains("before the cache"));
+        long lives = states().stream().filter("live"::equals).count();
+        // What the browser fires when it shows the page again from the back/forward cache.
+        browser.script("window.dispatchEvent(new PageTransitionEvent('pageshow', { persisted: true }))");
+        server.execute("INSERT INTO notifications (recipient, title) VALUES ('vera', 'while coming back')");
+        browser.await(WAIT, "a new stream, caught up", d -> states().stream().filter("live"::equals).count() > lives);
+        browser.await(WAIT, "the second row", d -> seen().contains("while coming back"));
+        assertEquals(List.of("before the cache", "while coming back"), seen());
+        assertEquals(1, server.awaitActiveStreams(1, WAIT), "the old stream ended, the new one is open");
+        assertFalse(states().contains("reconnecting"), "reconnected at once: " + states());
     }
 
     @Test

@@ -61,6 +61,7 @@ class MetricsAndHealthTest {
         String cursor;
         try (SseClient bob = SseClient.open(server.url(), "/events", "bob", null)) {
             cursor = bob.awaitCursor(Duration.ofSeconds(10));
+            assertEquals(1, server.awaitActiveStreams(1, Duration.ofSeconds(10)), "no other test's stream is still counted in");
             String before = metrics();
             // A DBA's load of yesterday's rows: created_at in the past, visible now.
             server.execute("INSERT INTO notifications (recipient, title, created_at) VALUES ('bob', 'from yesterday', now() - interval '1 day')");
@@ -71,6 +72,8 @@ class MetricsAndHealthTest {
             assertEquals(1, value(after, "notification_stream_delivery_delay_seconds_bucket{le=\"60.0\"}")
                     - value(before, "notification_stream_delivery_delay_seconds_bucket{le=\"60.0\"}"), "not a day late");
         }
+        // Until the server has let go of it, the closed stream would still be sent the next rows.
+        assertEquals(0, server.awaitActiveStreams(0, Duration.ofSeconds(10)));
         server.execute("INSERT INTO notifications (recipient, title) SELECT 'bob', 'missed ' || g FROM generate_series(1, 3) g");
         String before = metrics();
         try (SseClient resumed = SseClient.open(server.url(), "/events", "bob", cursor)) {
