@@ -22,9 +22,13 @@
  * whenever the tab gets focus).
  *
  * How it works, and why:
- * - GET /api/config says whether the server streams (ENABLE_SSE): stream /events, else poll
- *   /api/notifications every pollIntervalMs. Both take and return the same opaque cursor, kept in
- *   sessionStorage, so a reload resumes where the page was and a switch of mode loses nothing.
+ * - GET /api/config says whether the server streams to this user (ENABLE_SSE and the rollout
+ *   share): stream /events, else poll /api/notifications every pollIntervalMs. Both take and return
+ *   the same opaque cursor, kept in sessionStorage, so a reload resumes where the page was and a
+ *   switch of mode loses nothing. The rollout can change while the page is open: a stream whose
+ *   user falls out gets a "config" event ({ sseEnabled: false }) and ends, and the client polls at
+ *   once from its cursor; every poll answer says "sseEnabled", so a poller who falls in streams
+ *   right after that poll.
  * - The server delivers at least once (a resume may repeat the batch it was cut in); every row
  *   carries its id, and the client drops ids it has already shown: exactly once on the screen.
  * - Rows reach the page in batches (onNotifications): a poll's page, the history, or what a stream
@@ -59,6 +63,10 @@
  *   passes rows, cursors and status to the other tabs over a BroadcastChannel. Every tab keeps the
  *   cursor the leader last sent, so when the leader's tab closes the next tab resumes from it.
  *   Without Web Locks (an insecure http: origin other than localhost) every tab connects alone.
+ * - The leader reports what its transport went through (opened, failed and why, fell back to
+ *   polling, back on SSE, resumed) to POST /api/client-events, batched: at most one request every
+ *   reportEveryMs, and the rest with navigator.sendBeacon when the page goes away. That is how the
+ *   operator learns what proxies do to SSE, and what the service's automatic brake judges by.
  * - With getToken (an async function returning a fresh token from the page's own application), the
  *   client signs in with tokens: it turns each token into the service's cookie (POST /api/session,
  *   the only way an EventSource can carry one) before its first request and whenever the one it
@@ -85,7 +93,11 @@ const DEFAULTS = {
   sseRetryAfterMs: 5 * 60_000, // after falling back (or when SSE is off), how long to poll before trying SSE again; also the retry after a 401
   seenIdsKept: 5_000, // ids remembered for de-duplication; repeats only happen around a resume
   batchMs: 50, // a stream's rows are gathered this long into one onNotifications call
+  reportEveryMs: 5_000, // transport events are sent in one request at most this often
 };
+
+/** The most transport events one report holds (the server takes up to 50); older ones are dropped first. */
+const REPORT_MAX = 50;
 
 export class NotificationClient {
   #options;
@@ -105,6 +117,8 @@ export class NotificationClient {
   #renewals = 0; // renewals that succeeded: a caller can tell one happened while it waited
   #tokenExp = 0; // when the cookie's token expires (epoch ms; 0: none yet)
   #restart = null; // ends the open stream so that #lead reconnects at once (after a renewal, a wake-up)
+  #events = []; // transport events not yet reported
+  #reportTimer = null;
 
   constructor(options = {}) {
     this.#options = { ...DEFAULTS, ...options };
@@ -153,11 +167,16 @@ export class NotificationClient {
   close() {
     this.#stop.abort();
     this.#channel?.close();
+    this.#flushEvents(true);
   }
 
   async #start() {
     const signal = this.#stop.signal;
     this.#report({ state: 'connecting' });
+    // The page going away (closed, navigated, put in the background on a phone): report what is left.
+    const leaving = () => document.visibilityState === 'hidden' && this.#flushEvents(true);
+    document.addEventListener('visibilitychange', leaving, { signal });
+    window.addEventListener('pagehide', () => this.#flushEvents(true), { signal });
     if ('BroadcastChannel' in window) {
       // Open before reading history, so nothing the leader sends in between is missed.
       this.#channel = new BroadcastChannel(this.#key);
@@ -222,6 +241,9 @@ export class NotificationClient {
     let attempt = 0; // failed tries in a row, for the backoff
     let sseFailures = 0; // streams in a row that were refused or never delivered
     let pollUntil = 0; // after a fallback to polling: when to try SSE again
+    let streamed = false; // a stream of this leader has delivered: the next that does is a resume
+    let polled = false; // polling since the last stream: the next stream that delivers is a return to SSE
+    let lastFailure = 'http_status'; // how the last stream failed, for the fallback's report
     while (!signal.aborted) {
       try {
         if (!navigator.onLine) {
@@ -241,6 +263,10 @@ export class NotificationClient {
             continue;
           }
           attempt = 0;
+          polled = true;
+          if (this.#config.sseEnabled && Date.now() >= pollUntil) {
+            continue; // the poll said this user gets SSE now: stream from the cursor it just saved
+          }
           this.#report({ state: 'polling', intervalMs: this.#config.pollIntervalMs });
           await sleep(this.#config.pollIntervalMs, signal, 'online');
           if (Date.now() - this.#configReadAt > this.#options.sseRetryAfterMs) {
@@ -248,8 +274,22 @@ export class NotificationClient {
           }
           continue;
         }
-        const outcome = await this.#stream(signal);
-        const end = outcome === 'restart' ? 'restart' : outcome ? 'ended' : await this.#diagnose(signal);
+        const outcome = await this.#stream(signal, () => {
+          this.#note(!streamed ? 'sse_opened' : polled ? 'sse_restored' : 'sse_resumed', 'none');
+          streamed = true;
+          polled = false;
+        });
+        if (outcome.config) { // the server took SSE back from this user: poll at once, from the cursor
+          this.#note('sse_fallback', 'disabled');
+          continue;
+        }
+        const end = outcome.restart ? 'restart' : outcome.delivered ? 'ended' : await this.#diagnose(signal);
+        if (outcome.silent && outcome.delivered) {
+          this.#note('sse_failed', 'watchdog'); // it worked, then went quiet: reopened like an end
+        } else if (end === 'refused' || end === 'network') {
+          lastFailure = end === 'network' ? 'network' : outcome.opened ? 'no_events' : 'http_status';
+          this.#note('sse_failed', lastFailure);
+        }
         switch (end) {
           case 'restart': // a fresh token, or the tab woke up: reconnect from the cursor at once
             attempt = 0;
@@ -264,6 +304,9 @@ export class NotificationClient {
             break;
           }
           case 'disabled': // #diagnose read a config with sseEnabled false: the loop polls from now on
+            if (streamed) {
+              this.#note('sse_fallback', 'disabled');
+            }
             break;
           case 'invalid_cursor': // not a cursor of this database (restored elsewhere?): start afresh
             sessionStorage.removeItem(this.#key);
@@ -276,6 +319,7 @@ export class NotificationClient {
             if (++sseFailures >= this.#options.sseFailuresBeforePolling) {
               sseFailures = 0;
               pollUntil = Date.now() + this.#options.sseRetryAfterMs;
+              this.#note('sse_fallback', lastFailure);
               break; // poll at once
             }
             await this.#waitBeforeRetry(attempt++, signal);
@@ -295,19 +339,22 @@ export class NotificationClient {
   }
 
   /**
-   * One EventSource, from open to end (its first error, the watchdog, the browser going offline or
-   * close()). Resolves true if it delivered at least one event: the server sends one (a row or a
-   * cursor) as soon as its replay is done, so false means the stream never really started.
+   * One EventSource, from open to end (its first error, the watchdog, the browser going offline,
+   * a "config" event, a restart or close()). Resolves { delivered, opened, silent, config, restart }:
+   * delivered, at least one event (the server sends one, a row or a cursor, as soon as its replay is
+   * done, so false means the stream never really started; onDelivered runs then); opened, the
+   * response began; silent, the watchdog ended it; config, the server ended it because this user no
+   * longer gets SSE (this.#config is updated); restart, #restart ended it to reconnect at once.
    */
-  async #stream(signal) {
+  async #stream(signal, onDelivered) {
+    const outcome = { delivered: false, opened: false, silent: false, config: false, restart: false };
     if (!(await this.#freshToken(signal))) {
-      return false; // #diagnose says why: unauthenticated
+      return outcome; // #diagnose says why: unauthenticated
     }
     const cursor = this.#cursor();
     const source = new EventSource(this.#base + '/events' + (cursor ? `?cursor=${encodeURIComponent(cursor)}` : ''), {
       withCredentials: true,
     });
-    let delivered = false;
     let caughtUp = false;
     let batch = []; // rows not yet handed to the page, and the cursor that covers them
     let batchCursor = null;
@@ -332,16 +379,23 @@ export class NotificationClient {
         signal.removeEventListener('abort', end);
         window.removeEventListener('offline', end);
         this.#restart = null;
-        resolve(restart === true ? 'restart' : delivered);
+        outcome.restart = restart === true;
+        resolve(outcome);
       };
       this.#restart = () => end(true);
       const arm = () => {
         clearTimeout(watchdog);
-        watchdog = setTimeout(end, 1500 * this.#config.heartbeatSeconds);
+        watchdog = setTimeout(() => {
+          outcome.silent = true;
+          end();
+        }, 1500 * this.#config.heartbeatSeconds);
       };
       const onEvent = (event) => {
         arm();
-        delivered = true;
+        if (!outcome.delivered) {
+          outcome.delivered = true;
+          onDelivered();
+        }
         // EventSource keeps the last id it saw: the cursor of the last complete batch, or of the
         // latest cursor event. Empty until the first id of this connection.
         if (event.type === 'notification') {
@@ -370,6 +424,13 @@ export class NotificationClient {
       source.addEventListener('cursor', onEvent);
       source.addEventListener('read', onEvent);
       source.addEventListener('token-expiring', onEvent);
+      source.addEventListener('open', () => (outcome.opened = true));
+      // The server's last frame to a user whom the rollout no longer takes: what /api/config now says.
+      source.addEventListener('config', (event) => {
+        Object.assign(this.#config, JSON.parse(event.data));
+        outcome.config = true;
+        end();
+      });
       source.addEventListener('error', end);
       signal.addEventListener('abort', end);
       window.addEventListener('offline', end);
@@ -432,6 +493,9 @@ export class NotificationClient {
           this.#read(page.reads, false);
         }
         this.#saveCursor(page.cursor);
+        if (typeof page.sseEnabled === 'boolean') {
+          this.#config.sseEnabled = page.sseEnabled; // the rollout may have taken this user in, or out
+        }
         if (!page.more) {
           return null;
         }
@@ -569,6 +633,35 @@ export class NotificationClient {
       clearInterval(tick);
       window.removeEventListener('pageshow', shown);
     }, { once: true });
+  }
+
+  /** Queues a transport event for the next report (the leader's: it holds the transport). */
+  #note(type, reason) {
+    this.#events.push({ type, reason });
+    if (this.#events.length > REPORT_MAX) {
+      this.#events.shift();
+    }
+    this.#reportTimer ??= setTimeout(() => this.#flushEvents(false), this.#options.reportEveryMs);
+  }
+
+  /**
+   * Sends the queued transport events in one request. When the page is going away, with
+   * sendBeacon (same origin: the browser sends it after the page is gone, with its cookies) or a
+   * keepalive fetch. A report that fails is dropped: it is telemetry, not data.
+   */
+  #flushEvents(leaving) {
+    clearTimeout(this.#reportTimer);
+    this.#reportTimer = null;
+    if (!this.#events.length) {
+      return;
+    }
+    const body = JSON.stringify({ events: this.#events.splice(0) });
+    const url = this.#base + '/api/client-events';
+    if (leaving && this.#base === location.origin && navigator.sendBeacon?.(url, new Blob([body], { type: 'application/json' }))) {
+      return;
+    }
+    this.#fetch('/api/client-events', { method: 'POST', keepalive: true, headers: { 'Content-Type': 'application/json' }, body })
+      .catch(() => {});
   }
 
   /** Capped exponential backoff with "equal jitter": between half and all of min(cap, 1 s x 2^attempt). */

@@ -4,17 +4,22 @@ import dev.notificationstream.auth.TokenAuthModule;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
 import dev.notificationstream.config.OriginSettings;
+import dev.notificationstream.config.RolloutSettings;
 import dev.notificationstream.config.StreamStartSettings;
 import dev.notificationstream.config.TokenSettings;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
+import dev.notificationstream.db.SettingsStore;
 import dev.notificationstream.metrics.Metrics;
+import dev.notificationstream.rollout.Brake;
+import dev.notificationstream.rollout.Rollout;
 import dev.notificationstream.stream.EventFormat;
 import jakarta.security.auth.message.config.AuthConfigFactory;
 import jakarta.servlet.ServletContextEvent;
 import jakarta.servlet.ServletContextListener;
+import java.sql.Connection;
 import java.io.IOException;
 import java.sql.Driver;
 import java.sql.DriverManager;
@@ -39,7 +44,7 @@ public final class App implements ServletContextListener {
     private Database database;
     private Hub hub;
     private ChangeFeed feed;
-    private ScheduledExecutorService heartbeats;
+    private ScheduledExecutorService timers;
     private TokenAuthModule tokenSignIn; // null: the container's own login only
 
     @Override
@@ -60,18 +65,28 @@ public final class App implements ServletContextListener {
         warnAboutStoredRows(store);
         EventFormat format = new EventFormat();
         Metrics metrics = new Metrics();
+        metrics.maxStreams(config.maxStreams());
+        RolloutSettings rolloutSettings = RolloutSettings.from(Config.DEPLOYMENT);
+        SettingsStore settings = new SettingsStore(database.dataSource());
         if (config.sseEnabled()) {
             hub = new Hub(format, config.writerThreads(), config.queueCapacity(), metrics);
+        }
+        Rollout rollout = new Rollout(config.sseEnabled(), rolloutSettings, format, hub, metrics);
+        Brake brake = new Brake(rolloutSettings, rollout, settings, metrics);
+        if (config.sseEnabled()) {
+            applyStoredRollout(database.dataSource(), rollout); // before the first request: the feed connects a moment later
             feed = new ChangeFeed(config.listenDatabaseUrl(), database.dataSource(), store, hub, config.feedSafetySeconds(),
-                    config.feedPageSize(), timeouts.listenTimeoutSeconds(), metrics);
+                    config.feedPageSize(), timeouts.listenTimeoutSeconds(), metrics, rollout);
+            metrics.feedConnected(() -> feed.state() == ChangeFeed.State.UP);
             feed.start();
-            heartbeats = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-heartbeat").factory());
+            timers = Executors.newSingleThreadScheduledExecutor(Thread.ofVirtual().name("sse-timers").factory());
             int every = config.heartbeatSeconds();
             // Each second a share of the streams, so that each gets one heartbeat per interval.
-            heartbeats.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
+            timers.scheduleAtFixedRate(() -> hub.heartbeat(every), 1, 1, TimeUnit.SECONDS);
+            timers.scheduleAtFixedRate(brake::check, 1, 1, TimeUnit.SECONDS);
         }
         Routes.register(event.getServletContext(), config, OriginSettings.from(Config.DEPLOYMENT), tokens, database.dataSource(), store,
-                hub, feed, format, metrics, StreamStartSettings.from(Config.DEPLOYMENT));
+                hub, feed, format, metrics, StreamStartSettings.from(Config.DEPLOYMENT), rollout, brake, rolloutSettings.clientEventsPerMinute());
         if (tokens.enabled()) {
             // For this context only, from inside the WAR: nothing to add to Tomcat's lib or server.xml.
             tokenSignIn = new TokenAuthModule(tokens);
@@ -80,6 +95,14 @@ public final class App implements ServletContextListener {
         LOG.info("notification-stream started sse=" + config.sseEnabled() + " pollIntervalMs=" + config.pollIntervalMs()
                 + " heartbeatSeconds=" + config.heartbeatSeconds() + " tokenSignIn=" + tokens.enabled()
                 + (tokens.enabled() ? " hs256=" + (tokens.secret() != null) + " jwks=" + tokens.jwksUrl() + " issuer=" + tokens.issuer() : ""));
+    }
+
+    private static void applyStoredRollout(DataSource pool, Rollout rollout) {
+        try (Connection connection = pool.getConnection()) {
+            rollout.reload(connection);
+        } catch (SQLException e) {
+            LOG.warning("could not read the SSE rollout share (SSE_ROLLOUT_PERCENT applies until the ChangeFeed reads it): " + e.getMessage());
+        }
     }
 
     /** Problems with the stored rows that only a DBA can fix, said at every start until they are fixed. */
@@ -118,7 +141,7 @@ public final class App implements ServletContextListener {
             if (feed != null) {
                 // Last rows out first, then every stream told when to come back, then the database.
                 feed.stop();
-                heartbeats.shutdownNow();
+                timers.shutdownNow();
                 hub.close(config.retryMs(), TimeUnit.SECONDS.toMillis(config.shutdownGraceSeconds()));
             }
         } catch (InterruptedException stopping) {

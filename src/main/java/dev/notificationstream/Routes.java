@@ -2,6 +2,7 @@ package dev.notificationstream;
 
 import dev.notificationstream.api.ErrorServlet;
 import dev.notificationstream.api.HealthServlet;
+import dev.notificationstream.api.ClientEventsServlet;
 import dev.notificationstream.api.ConfigServlet;
 import dev.notificationstream.api.ReadStateServlet;
 import dev.notificationstream.api.SessionServlet;
@@ -22,6 +23,8 @@ import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
 import dev.notificationstream.metrics.Metrics;
+import dev.notificationstream.rollout.Brake;
+import dev.notificationstream.rollout.Rollout;
 import io.prometheus.metrics.exporter.servlet.jakarta.PrometheusMetricsServlet;
 import jakarta.servlet.DispatcherType;
 import jakarta.servlet.ServletContext;
@@ -41,7 +44,7 @@ public final class Routes {
     /** {@code hub} and {@code feed} are null when SSE is off. */
     public static void register(ServletContext context, Config config, OriginSettings originSettings, TokenSettings tokens,
             DataSource dataSource, NotificationStore store, Hub hub, ChangeFeed feed, EventFormat format, Metrics metrics,
-            StreamStartSettings startSettings) {
+            StreamStartSettings startSettings, Rollout rollout, Brake brake, int clientEventsPerMinute) {
         Origins origins = new Origins(config.corsAllowedOrigins(), originSettings.publicOrigins());
         EnumSet<DispatcherType> every = EnumSet.of(DispatcherType.REQUEST, DispatcherType.ERROR, DispatcherType.ASYNC);
         context.addFilter("security-headers", new SecurityHeadersFilter()).addMappingForUrlPatterns(every, false, "/*");
@@ -49,18 +52,21 @@ public final class Routes {
 
         StreamLimits limits = new StreamLimits(config.maxStreams(), config.maxStreamsPerUser(), config.maxStreamsPerAddress());
         RateLimiter starts = new RateLimiter(config.maxStreamsPerUser(), TimeUnit.MILLISECONDS.toNanos(startSettings.minIntervalMs()));
-        ServletRegistration.Dynamic events = context.addServlet("events", new SseServlet(config, store, hub, format, limits, starts, metrics));
+        ServletRegistration.Dynamic events = context.addServlet("events",
+                new SseServlet(config, store, hub, format, limits, starts, metrics, rollout, brake));
         events.setAsyncSupported(true);
         events.addMapping("/events");
 
         RateLimiter polls = new RateLimiter(POLL_BURST, TimeUnit.MILLISECONDS.toNanos(config.pollMinIntervalMs()));
         RateLimiter publishes = new RateLimiter(config.publishPerMinute(), TimeUnit.MINUTES.toNanos(1) / config.publishPerMinute());
         RequestGuard guard = new RequestGuard(config.maxRequestBytes(), origins);
-        context.addServlet("notifications", new NotificationsServlet(store, polls, publishes, guard, metrics))
+        context.addServlet("notifications", new NotificationsServlet(store, polls, publishes, guard, metrics, rollout))
                 .addMapping("/api/notifications");
+        RateLimiter clientEvents = new RateLimiter(clientEventsPerMinute, TimeUnit.MINUTES.toNanos(1) / clientEventsPerMinute);
+        context.addServlet("client-events", new ClientEventsServlet(clientEvents, guard, brake, metrics)).addMapping("/api/client-events");
         context.addServlet("read-state", new ReadStateServlet(store, guard)).addMapping("/api/notifications/*");
         context.addServlet("session", new SessionServlet(tokens.cookie(), guard)).addMapping("/api/session");
-        context.addServlet("config", new ConfigServlet(config)).addMapping("/api/config");
+        context.addServlet("config", new ConfigServlet(config, rollout)).addMapping("/api/config");
         context.addServlet("health", new HealthServlet(dataSource, feed, hub, limits)).addMapping("/health", "/health/*");
         context.addServlet("metrics", new PrometheusMetricsServlet(metrics.registry())).addMapping("/metrics");
         context.addServlet("error", new ErrorServlet()).addMapping("/error");

@@ -16,6 +16,7 @@ import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.NewNotification;
 import dev.notificationstream.model.Notification;
+import dev.notificationstream.rollout.Rollout;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -49,9 +50,12 @@ public final class NotificationsServlet extends HttpServlet {
     private final RateLimiter publishes;
     private final RequestGuard guard;
     private final Metrics metrics;
+    private final Rollout rollout;
 
-    public NotificationsServlet(NotificationStore store, RateLimiter polls, RateLimiter publishes, RequestGuard guard, Metrics metrics) {
+    public NotificationsServlet(NotificationStore store, RateLimiter polls, RateLimiter publishes, RequestGuard guard, Metrics metrics,
+            Rollout rollout) {
         this.store = store;
+        this.rollout = rollout;
         this.polls = polls;
         this.publishes = publishes;
         this.guard = guard;
@@ -112,6 +116,8 @@ public final class NotificationsServlet extends HttpServlet {
             json.writeEndArray();
             json.writeStringField("cursor", page.next().toString());
             json.writeBooleanField("more", page.more());
+            // Whether this user gets SSE now: a poller whom the rollout takes in switches at once.
+            json.writeBooleanField("sseEnabled", rollout.admits(request));
             json.writeEndObject();
         }
     }

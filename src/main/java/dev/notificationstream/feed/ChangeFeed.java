@@ -10,6 +10,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.concurrent.locks.ReentrantLock;
 import javax.sql.DataSource;
 import java.util.concurrent.ThreadLocalRandom;
@@ -21,7 +22,8 @@ import org.postgresql.PGNotification;
  * The one reader of new rows in this instance. A dedicated connection LISTENs for the trigger's
  * payload-less wake-ups; on each wake-up, on a slow safety timer, and after every reconnect it
  * reads every row committed since its cursor, page by page, and publishes the pages to the hub.
- * Wake-ups that arrive while it reads are coalesced into the next read.
+ * Wake-ups that arrive while it reads are coalesced into the next read. The same connection
+ * listens for changes of the run-time settings ({@link SettingsWatcher}).
  *
  * <p>A quiet LISTEN connection is probed each second, so a network that went silent is noticed
  * within {@code listenTimeoutSeconds} of it; while the connection is down (and while it is being
@@ -48,6 +50,7 @@ public final class ChangeFeed {
     private final int pageSize;
     private final int listenTimeoutSeconds;
     private final Metrics metrics;
+    private final SettingsWatcher settings;
 
     private volatile boolean running = true;
     private volatile boolean listening;
@@ -66,8 +69,9 @@ public final class ChangeFeed {
     private boolean lastReadHadRows;
 
     public ChangeFeed(String url, DataSource pool, NotificationStore store, Hub hub, int safetySeconds, int pageSize,
-            int listenTimeoutSeconds, Metrics metrics) {
+            int listenTimeoutSeconds, Metrics metrics, SettingsWatcher settings) {
         this.url = url;
+        this.settings = settings;
         this.pool = pool;
         this.metrics = metrics;
         this.store = store;
@@ -108,7 +112,9 @@ public final class ChangeFeed {
             try (Connection connection = Database.openDedicated(url, listenTimeoutSeconds)) {
                 try (Statement listen = connection.createStatement()) {
                     listen.execute("LISTEN notifications"); // before the catch-up read, or a commit between them waits for the timer
+                    listen.execute("LISTEN " + SettingsWatcher.CHANNEL);
                 }
+                settings.reload(connection); // a change made while this instance was not listening
                 PGConnection notifications = connection.unwrap(PGConnection.class);
                 // Listening from here: said before the catch-up publishes its rows, so whoever sees a
                 // row also sees the feed listening (readiness raced the rows).
@@ -127,16 +133,20 @@ public final class ChangeFeed {
                     // coming, pause instead, so a few commits gather into one read, and drop the
                     // wake-ups that came meanwhile: the next read covers them, and pgjdbc would
                     // keep them in memory.
+                    PGNotification[] woken;
                     if (!lastReadHadRows) {
-                        PGNotification[] woken = notifications.getNotifications(PROBE_MILLIS);
+                        woken = notifications.getNotifications(PROBE_MILLIS);
                         if ((woken == null || woken.length == 0) && System.nanoTime() - lastRead < safetyMillis * 1_000_000L) {
                             probe(connection);
                             continue;
                         }
                     } else if (sleep(BUSY_PAUSE_MILLIS)) {
-                        notifications.getNotifications();
+                        woken = notifications.getNotifications();
                     } else {
                         break; // stopping
+                    }
+                    if (woken != null && Arrays.stream(woken).anyMatch(n -> SettingsWatcher.CHANNEL.equals(n.getName()))) {
+                        settings.reload(connection);
                     }
                     read(connection);
                     lastRead = System.nanoTime();

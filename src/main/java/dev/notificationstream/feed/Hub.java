@@ -23,6 +23,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
+import java.util.function.Predicate;
 import java.util.stream.IntStream;
 
 /**
@@ -162,6 +163,9 @@ public final class Hub {
                 open.decrementAndGet();
             }
             metrics.streamEnded(reason.name());
+            if (reason == StreamEnd.ERROR) {
+                metrics.sseError("server");
+            }
             onEnd.accept(reason);
         });
         byUser.computeIfAbsent(audience.user(), u -> ConcurrentHashMap.newKeySet()).add(subscriber);
@@ -327,13 +331,25 @@ public final class Hub {
         }
     }
 
+    /**
+     * Ends the streams of the audiences {@code out} picks, for {@code reason}, each after what it
+     * has queued and then {@code goodbye}; the others carry on.
+     */
+    public void closeWhere(Predicate<Audience> out, byte[] goodbye, StreamEnd reason) {
+        for (Subscriber subscriber : all) {
+            if (out.test(subscriber.audience())) {
+                subscriber.close(goodbye, reason);
+            }
+        }
+    }
+
     /** Tells every stream when to come back, and stops the writers once they have or time is up. */
     public void close(int retryMs, long waitMillis) throws InterruptedException {
         closing = true;
         for (Subscriber subscriber : all) {
             // Spread the comeback over the retry interval so a restart is not a stampede.
             int jittered = retryMs / 2 + ThreadLocalRandom.current().nextInt(retryMs / 2 + 1);
-            subscriber.close(encoder.goodbye(jittered));
+            subscriber.close(encoder.goodbye(jittered), StreamEnd.SHUTDOWN);
         }
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(waitMillis);
         while (!all.isEmpty() && System.nanoTime() < deadline) {

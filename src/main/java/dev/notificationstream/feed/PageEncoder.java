@@ -3,6 +3,7 @@ package dev.notificationstream.feed;
 import dev.notificationstream.db.Page;
 import dev.notificationstream.model.Cursor;
 import java.util.List;
+import java.util.Map;
 
 /** The wire format, supplied by the web layer, so that each event is encoded once for every subscriber. */
 public interface PageEncoder {
@@ -26,4 +27,7 @@ public interface PageEncoder {
 
     /** The last frame of a stream the server ends: when to come back. */
     byte[] goodbye(int retryMs);
+
+    /** The last frame of a stream whose user no longer gets SSE: what /api/config would now say. */
+    byte[] configFrame(Map<String, Object> config);
 }

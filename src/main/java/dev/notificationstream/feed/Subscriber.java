@@ -37,8 +37,8 @@ public final class Subscriber {
      */
     private record Heartbeat(Cursor latest, byte[] withLatest, PageEncoder encoder) {}
 
-    /** Queued after a goodbye frame: end the stream once everything before it is written. */
-    private static final Object CLOSE = new Object();
+    /** Queued after a goodbye frame: end the stream, for its reason, once everything before it is written. */
+    private record Close(StreamEnd reason) {}
 
     final String user;
     private final Audience audience;
@@ -158,17 +158,17 @@ public final class Subscriber {
         }
     }
 
-    /** Sends {@code goodbye} after what is queued, then ends the stream. */
-    void close(byte[] goodbye) {
+    /** Sends {@code goodbye} after what is queued, then ends the stream for {@code reason}. */
+    void close(byte[] goodbye, StreamEnd reason) {
         lock.lock();
         try {
             if (ended != null) {
                 return;
             }
             queue.add(goodbye);
-            queue.add(CLOSE);
+            queue.add(new Close(reason));
             if (sink == null) {
-                end(StreamEnd.SHUTDOWN); // still replaying: the replay sees the end and stops
+                end(reason); // still replaying: the replay sees the end and stops
             }
         } finally {
             lock.unlock();
@@ -204,15 +204,15 @@ public final class Subscriber {
             }
             while (sink.isReady()) {
                 Object item = queue.peek();
-                if (item == null || item == CLOSE) {
+                if (item == null || item instanceof Close) {
                     if (unflushed) {
                         sink.flush();
                         unflushed = false;
                         continue; // a flush that could not finish turns isReady false
                     }
                     blockedSinceNanos = 0;
-                    if (item == CLOSE) {
-                        end(StreamEnd.SHUTDOWN);
+                    if (item instanceof Close close) {
+                        end(close.reason);
                     }
                     return;
                 }

@@ -6,6 +6,8 @@ import io.prometheus.metrics.core.metrics.Histogram;
 import io.prometheus.metrics.instrumentation.jvm.JvmMetrics;
 import io.prometheus.metrics.model.registry.PrometheusRegistry;
 import io.prometheus.metrics.model.snapshots.Unit;
+import java.util.function.BooleanSupplier;
+import java.util.function.DoubleSupplier;
 import java.util.function.IntSupplier;
 
 /**
@@ -34,6 +36,13 @@ public final class Metrics {
     private final Counter polls = counter("poll_requests", "polling requests answered");
     private final Counter published = counter("published", "notifications published over HTTP");
     private final Counter reconnects = counter("change_feed_reconnects", "times the ChangeFeed lost its connection and reconnected");
+    private final Counter errors = Counter.builder().name(PREFIX + "sse_errors").withoutExemplars()
+            .help("SSE failures: on the server (a stream that could not start or broke) and as browsers report them")
+            .labelNames("side").register(registry);
+    private final Counter clientEvents = Counter.builder().name(PREFIX + "client_events").withoutExemplars()
+            .help("transport events the browsers reported (POST /api/client-events), by type and reason")
+            .labelNames("type", "reason").register(registry);
+    private final Counter brakeTrips = counter("sse_brake_trips", "times the automatic brake set the SSE rollout to 0");
     private final Histogram fetches = Histogram.builder().name(PREFIX + "change_feed_fetch_seconds").classicOnly().withoutExemplars()
             .help("ChangeFeed reads: how long each catch-up took, all pages").unit(Unit.SECONDS)
             .classicUpperBounds(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
@@ -58,6 +67,36 @@ public final class Metrics {
     public void activeStreams(IntSupplier count) {
         GaugeWithCallback.builder().name(PREFIX + "sse_connections_active").help("SSE streams open now")
                 .callback(callback -> callback.call(count.getAsInt())).register(registry);
+    }
+
+    /** The SSE rollout share in force, 0 to 1 (0 with ENABLE_SSE off). */
+    public void sseRollout(DoubleSupplier ratio) {
+        GaugeWithCallback.builder().name(PREFIX + "sse_rollout_ratio").help("share of users who get SSE, 0 to 1")
+                .callback(callback -> callback.call(ratio.getAsDouble())).register(registry);
+    }
+
+    /** The streams this instance may hold (SSE_MAX_CONNECTIONS): what the connections are measured against. */
+    public void maxStreams(int max) {
+        GaugeWithCallback.builder().name(PREFIX + "sse_connections_max").help("SSE streams this instance may hold (SSE_MAX_CONNECTIONS)")
+                .callback(callback -> callback.call(max)).register(registry);
+    }
+
+    /** 1 while the ChangeFeed's LISTEN connection is up. */
+    public void feedConnected(BooleanSupplier connected) {
+        GaugeWithCallback.builder().name(PREFIX + "change_feed_connected").help("1 while the ChangeFeed's LISTEN connection is up, else 0")
+                .callback(callback -> callback.call(connected.getAsBoolean() ? 1 : 0)).register(registry);
+    }
+
+    public void sseError(String side) {
+        errors.labelValues(side).inc();
+    }
+
+    public void clientEvent(String type, String reason) {
+        clientEvents.labelValues(type, reason).inc();
+    }
+
+    public void brakeTripped() {
+        brakeTrips.inc();
     }
 
     /** {@code fromMemory}: replayed from the ChangeFeed's recent pages, with no query. */

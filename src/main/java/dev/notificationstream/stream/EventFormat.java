@@ -10,6 +10,7 @@ import java.io.ByteArrayOutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The Server-Sent Events wire format (https://html.spec.whatwg.org/multipage/server-sent-events.html).
@@ -29,6 +30,8 @@ import java.util.List;
  *
  * event: token-expiring      the stream's sign-in token expires at exp (epoch seconds), when the
  * data: {"exp":1767225600}   server ends the stream: a minute before, or half its life if shorter
+ * event: config              the last frame of a stream whose user no longer gets SSE
+ * data: {"sseEnabled":false,"sseRolloutPercent":10}
  * </pre>
  */
 public final class EventFormat implements PageEncoder {
@@ -84,6 +87,15 @@ public final class EventFormat implements PageEncoder {
     @Override
     public byte[] goodbye(int retryMs) {
         return ascii("retry: " + retryMs + "\n: server is stopping, come back later\n\n");
+    }
+
+    @Override
+    public byte[] configFrame(Map<String, Object> config) {
+        try {
+            return ascii("event: config\ndata: " + Json.MAPPER.writeValueAsString(config) + "\n\n");
+        } catch (com.fasterxml.jackson.core.JsonProcessingException cannotHappen) {
+            throw new IllegalStateException(cannotHappen);
+        }
     }
 
     /** The first bytes of every stream: the reconnect delay, and a comment so onopen fires at once. */

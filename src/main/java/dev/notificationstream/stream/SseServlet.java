@@ -18,6 +18,8 @@ import dev.notificationstream.feed.Subscriber;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
+import dev.notificationstream.rollout.Brake;
+import dev.notificationstream.rollout.Rollout;
 import dev.notificationstream.tomcat.BuiltAgainst;
 import jakarta.servlet.AsyncContext;
 import jakarta.servlet.ServletException;
@@ -52,11 +54,13 @@ public final class SseServlet extends HttpServlet {
     private final StreamLimits limits;
     private final RateLimiter starts;
     private final Metrics metrics;
+    private final Rollout rollout;
+    private final Brake brake;
     /** Whether HTTP/1.1 streams are handed over: only on the Tomcat whose internals SocketStream uses. */
     private final boolean handOver;
 
     public SseServlet(Config config, NotificationStore store, Hub hub, EventFormat format, StreamLimits limits,
-            RateLimiter starts, Metrics metrics) {
+            RateLimiter starts, Metrics metrics, Rollout rollout, Brake brake) {
         String refused = handOverRefused();
         if (refused != null) {
             LOG.warning("HTTP/1.1 streams stay async requests, not handed over (more heap per stream, docs/scaling.md): " + refused);
@@ -69,19 +73,20 @@ public final class SseServlet extends HttpServlet {
         this.limits = limits;
         this.starts = starts;
         this.metrics = metrics;
+        this.rollout = rollout;
+        this.brake = brake;
     }
 
     /** What a start asked for, once the checks that need no database passed. */
     private record Start(Cursor cursor, int lastN) {}
 
     /**
-     * The checks a GET and a HEAD share: SSE on, not stopping, known parameters. Null when the
-     * response already says why not.
+     * The checks a GET and a HEAD share: SSE on for this user, not stopping, known parameters.
+     * Null when the response already says why not.
      */
     private Start check(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        if (!config.sseEnabled()) {
-            Json.error(response, 503, "sse_disabled", "Server-Sent Events are turned off here; poll instead",
-                    "pollUrl", request.getContextPath() + "/api/notifications", "pollIntervalMs", config.pollIntervalMs());
+        if (!rollout.admits(request)) { // ENABLE_SSE=false, or this user is outside the rollout
+            refuseSse(request, response);
             return null;
         }
         if (hub.isClosing()) {
@@ -140,9 +145,10 @@ public final class SseServlet extends HttpServlet {
         }
         Audience audience;
         try {
-            audience = Identity.audience(request, store::roles);
+            audience = Identity.audience(request, () -> rollout.rolesToAsk(store.roles()));
         } catch (SQLException failed) {
             limits.close(user, address);
+            metrics.sseError("server");
             unavailable(response, user, address, failed);
             return;
         }
@@ -186,8 +192,16 @@ public final class SseServlet extends HttpServlet {
             return;
         }
 
+        // The share may have dropped between the first check and the subscription, after the
+        // rollout looked at the open streams: look again now that this one is among them.
+        if (!rollout.admits(request)) {
+            subscriber.end(StreamEnd.SSE_DISABLED);
+            refuseSse(request, response);
+            return;
+        }
         hub.opened(subscriber);
         metrics.streamOpened(cursor != null, missed != null);
+        brake.seen(user);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
         Replay replay = new Replay(store, format, config.retryMs(), audience, page, missed, subscriber, metrics);
         streamHeaders(response);
@@ -271,6 +285,12 @@ public final class SseServlet extends HttpServlet {
             LOG.fine(() -> "recent pages not extended cursor=" + cursor + " reason=" + failed.getMessage());
             return false;
         }
+    }
+
+    private void refuseSse(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        Json.error(response, 503, "sse_disabled", "Server-Sent Events are not on for this user; poll instead",
+                "pollUrl", request.getContextPath() + "/api/notifications", "pollIntervalMs", config.pollIntervalMs(),
+                "sseRolloutPercent", rollout.percent());
     }
 
     private void refuse(HttpServletResponse response, StreamLimits.Limit broken, String user, String address) throws IOException {

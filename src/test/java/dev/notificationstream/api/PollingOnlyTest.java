@@ -42,6 +42,20 @@ class PollingOnlyTest {
     }
 
     @Test
+    void the_databases_rollout_share_does_not_override_the_master_switch() throws Exception {
+        server.execute("SELECT notifications_set_sse_rollout(100, 'everyone, but ENABLE_SSE says no')");
+        given().header("Authorization", SseClient.basic("alice"))
+                .when().get(server.url() + "/api/config")
+                .then().statusCode(200).body("sseEnabled", equalTo(false)).body("sseRolloutPercent", equalTo(0));
+        given().header("Authorization", SseClient.basic("alice"))
+                .when().get(server.url() + "/api/notifications")
+                .then().statusCode(200).body("sseEnabled", equalTo(false));
+        given().header("Authorization", SseClient.basic("alice"))
+                .when().get(server.url() + "/events")
+                .then().statusCode(503).body("error", equalTo("sse_disabled"));
+    }
+
+    @Test
     void polling_works_and_no_listening_connection_is_held() throws Exception {
         String cursor = given().header("Authorization", SseClient.basic("bob"))
                 .when().get(server.url() + "/api/notifications")

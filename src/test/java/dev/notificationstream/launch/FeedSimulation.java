@@ -34,7 +34,8 @@ public final class FeedSimulation {
         for (int k = 0; k < count; k++) {
             Metrics metrics = new Metrics();
             Hub hub = new Hub(new EventFormat(), 1, 10, metrics);
-            ChangeFeed feed = new ChangeFeed(url, database.dataSource(), store, hub, 10, 1_000, 3, metrics);
+            // No settings to reload: the rollout share does not change during the measurement.
+            ChangeFeed feed = new ChangeFeed(url, database.dataSource(), store, hub, 10, 1_000, 3, metrics, connection -> {});
             feed.start();
             feeds.add(feed);
         }

@@ -12,6 +12,8 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -137,6 +139,14 @@ public final class TestServer implements AutoCloseable, BeforeAllCallback, After
             Thread.sleep(20);
         }
         return count;
+    }
+
+    /** One sample of this instance's /metrics (read as ops, who holds the metrics role), e.g. {@code name{label="v"}}; 0 when absent. */
+    public double metric(String sample) {
+        String text = RestAssured.given().header("Authorization", SseClient.basic("ops")).when().get(url() + "/metrics")
+                .then().statusCode(200).extract().asString();
+        Matcher value = Pattern.compile("(?m)^" + Pattern.quote(sample) + " (\\S+)$").matcher(text);
+        return value.find() ? Double.parseDouble(value.group(1)) : 0;
     }
 
     public Connection sql() throws SQLException {
