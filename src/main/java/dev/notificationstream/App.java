@@ -4,6 +4,7 @@ import dev.notificationstream.auth.TokenAuthModule;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
 import dev.notificationstream.config.OriginSettings;
+import dev.notificationstream.config.QueueLimits;
 import dev.notificationstream.config.RolloutSettings;
 import dev.notificationstream.config.StreamStartSettings;
 import dev.notificationstream.config.TokenSettings;
@@ -69,7 +70,7 @@ public final class App implements ServletContextListener {
         RolloutSettings rolloutSettings = RolloutSettings.from(Config.DEPLOYMENT);
         SettingsStore settings = new SettingsStore(database.dataSource());
         if (config.sseEnabled()) {
-            hub = new Hub(format, config.writerThreads(), config.queueCapacity(), metrics);
+            hub = new Hub(format, config.writerThreads(), config.queueCapacity(), QueueLimits.from(Config.DEPLOYMENT), metrics);
         }
         Rollout rollout = new Rollout(config.sseEnabled(), rolloutSettings, format, hub, metrics);
         Brake brake = new Brake(rolloutSettings, rollout, settings, metrics);

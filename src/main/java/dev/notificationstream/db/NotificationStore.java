@@ -11,6 +11,8 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.stream.Collectors;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
@@ -48,66 +50,80 @@ public final class NotificationStore {
 
     /** A user's rows: their own, everyone's, their roles'; and whether they read each. */
     private static final String FOR_USER = """
-            AND (recipient = ? OR recipient IS NULL AND (recipient_role IS NULL OR recipient_role = ANY (?)))""";
+            AND (recipient = :user OR recipient IS NULL AND (recipient_role IS NULL OR recipient_role = ANY (:roles)))""";
     /** In the same snapshot: the user's read marks committed since the cursor's base, for rows they may show. */
     private static final String MARKS_SINCE = """
             , ARRAY(SELECT notification_id FROM notification_reads
-                    WHERE username = ?
-                      AND (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid = ANY (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot))))
+                    WHERE username = :user
+                      AND (txid >= pg_snapshot_xmax(:base::pg_snapshot) OR txid = ANY (ARRAY(SELECT pg_snapshot_xip(:base::pg_snapshot))))
                     ORDER BY notification_id) AS reads""";
     private static final String READ = """
-            , EXISTS (SELECT 1 FROM notification_reads r WHERE r.username = ? AND r.notification_id = notifications.id) AS read""";
+            , EXISTS (SELECT 1 FROM notification_reads r WHERE r.username = :user AND r.notification_id = notifications.id) AS read""";
 
     /**
-     * Rows after a cursor (see {@link Cursor}). A plain cursor reads {@code unseen(base)}. Inside a
-     * batch, the rest of that batch comes first, in id order: {@code unseen(base) AND seen(batch)
-     * AND id > afterId}; rows committed after the batch wait for the next read. Finishing one batch
-     * before starting the next keeps every page's cursor exact: ids only grow within a batch.
+     * Rows after a cursor (see {@link Cursor}), in {@code (txid, id)} order. A plain cursor reads
+     * {@code unseen(base)}: the rows of each transaction in {@code xip(base)}, then those at or past
+     * {@code xmax(base)}. Inside a batch, the rest of that batch comes first: {@code unseen(base)
+     * AND seen(batch) AND (txid, id) > (afterTxid, afterId)}; rows committed after the batch wait
+     * for the next read. Finishing one batch before starting the next keeps every page's cursor
+     * exact: positions only grow within a batch.
      *
-     * <p>{@code = ANY (ARRAY(...))}, not {@code IN (SELECT ...)}: only the array form is an index
-     * condition, so both halves of the OR use the txid index (a bitmap OR). With {@code IN} the
-     * planner walks the primary key in id order and filters every row: 32 ms per read at 135,000
-     * rows instead of 0.1 ms (docs/benchmarks.md, scenario 3).
+     * <p>Every part is an index range scan that stops after {@code limit} rows, on an index in that
+     * order (db/migration V4): {@code (txid, id)} for everyone's rows, {@code (recipient, txid, id)}
+     * for a user's own, {@code (txid, id) WHERE recipient IS NULL} for everyone's and the roles'. So a
+     * read costs what it returns, whatever the table's size and the cursor's age. A single query over
+     * {@code txid >= xmax OR txid = ANY (xip)} in id order left the plan to estimates: the planner
+     * walked the primary key and filtered, 75 to 250 ms per read at 1 to 1.5 million rows, and a
+     * large batch was sorted whole for every page (docs/scaling.md).
      */
-    private static String after(boolean withinBatch, boolean forUser) {
-        return """
+    private static NamedSql after(boolean withinBatch, boolean forUser) {
+        String position = withinBatch ? """
+                 AND (notifications.txid, notifications.id) > (:after_txid::xid8, :after_id)
+                 AND notifications.txid < pg_snapshot_xmax(:batch::pg_snapshot)
+                 AND notifications.txid <> ALL (:batch_xip::xid8[])""" : "";
+        List<String> audiences = forUser
+                ? List.of("recipient = :user", "recipient IS NULL AND (recipient_role IS NULL OR recipient_role = ANY (:roles))")
+                : List.of("TRUE");
+        String columns = COLUMNS + (forUser ? READ : "");
+        List<String> parts = new ArrayList<>();
+        for (String audience : audiences) {
+            String where = " AND " + audience + " " + position + " " + LIVE;
+            parts.add("""
+                    (SELECT unseen.* FROM unnest(:base_xip::xid8[]) AS xip(id)
+                     CROSS JOIN LATERAL (SELECT %s FROM notifications WHERE notifications.txid = xip.id %s
+                                         ORDER BY notifications.txid, notifications.id LIMIT :limit) unseen)""".formatted(columns, where));
+            parts.add("""
+                    (SELECT %s FROM notifications WHERE notifications.txid >= pg_snapshot_xmax(:base::pg_snapshot) %s
+                     ORDER BY notifications.txid, notifications.id LIMIT :limit)""".formatted(columns, where));
+        }
+        return new NamedSql("""
                 SELECT s.*, n.*
                 FROM (SELECT pg_current_snapshot()::text AS snapshot, %s %s) s
                 LEFT JOIN LATERAL (
-                    SELECT %s %s FROM notifications
-                    WHERE (txid >= pg_snapshot_xmax(?::pg_snapshot) OR txid = ANY (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot))))
-                      %s
-                      %s
-                      %s
-                    ORDER BY id
-                    LIMIT ?
+                    SELECT * FROM (%s) unseen ORDER BY unseen.txid, unseen.id LIMIT :limit
                 ) n ON true
-                ORDER BY n.id
-                """.formatted(DURABLE, forUser ? MARKS_SINCE : "", COLUMNS, forUser ? READ : "",
-                withinBatch ? """
-                        AND txid < pg_snapshot_xmax(?::pg_snapshot)
-                        AND txid <> ALL (ARRAY(SELECT pg_snapshot_xip(?::pg_snapshot)))
-                        AND id > ?""" : "",
-                forUser ? FOR_USER : "", LIVE);
+                ORDER BY n.txid, n.id
+                """.formatted(DURABLE, forUser ? MARKS_SINCE : "",
+                String.join("\nUNION ALL\n", parts)));
     }
 
-    private static final String AFTER_ALL = after(false, false);
-    private static final String AFTER_ALL_IN_BATCH = after(true, false);
-    private static final String AFTER_FOR_USER = after(false, true);
-    private static final String AFTER_FOR_USER_IN_BATCH = after(true, true);
+    private static final NamedSql AFTER_ALL = after(false, false);
+    private static final NamedSql AFTER_ALL_IN_BATCH = after(true, false);
+    private static final NamedSql AFTER_FOR_USER = after(false, true);
+    private static final NamedSql AFTER_FOR_USER_IN_BATCH = after(true, true);
 
     /** A fresh start: the user's newest rows (below an id: older ones) and the cursor for "now". */
-    private static final String LATEST = """
+    private static final NamedSql LATEST = new NamedSql("""
             SELECT s.*, n.*
             FROM (SELECT pg_current_snapshot()::text AS snapshot, %s) s
             LEFT JOIN LATERAL (
                 SELECT %s %s FROM notifications
-                WHERE id < ? %s %s
+                WHERE id < :before %s %s
                 ORDER BY id DESC
-                LIMIT ?
+                LIMIT :limit
             ) n ON true
             ORDER BY n.id
-            """.formatted(DURABLE, COLUMNS, READ, FOR_USER, LIVE);
+            """.formatted(DURABLE, COLUMNS, READ, FOR_USER, LIVE));
 
     private final DataSource dataSource;
 
@@ -135,28 +151,7 @@ public final class NotificationStore {
      */
     public Page after(Connection connection, Audience audience, Cursor from, int limit) throws SQLException {
         Snapshot batch = from.batch();
-        String sql = batch == null
-                ? (audience == null ? AFTER_ALL : AFTER_FOR_USER)
-                : (audience == null ? AFTER_ALL_IN_BATCH : AFTER_FOR_USER_IN_BATCH);
-        try (PreparedStatement query = connection.prepareStatement(sql)) {
-            int i = 0;
-            if (audience != null) {
-                query.setString(++i, audience.user());
-                query.setString(++i, from.base().toString());
-                query.setString(++i, from.base().toString());
-                query.setString(++i, audience.user());
-            }
-            query.setString(++i, from.base().toString());
-            query.setString(++i, from.base().toString());
-            if (batch != null) {
-                query.setString(++i, batch.toString());
-                query.setString(++i, batch.toString());
-                query.setLong(++i, from.afterId());
-            }
-            if (audience != null) {
-                i = bindAudience(query, i, audience);
-            }
-            query.setInt(++i, limit + 1);
+        try (PreparedStatement query = afterSql(audience, from).prepare(connection, afterValues(connection, audience, from, limit))) {
             Result result = read(query, audience != null, audience != null);
             if (from.newestXmax() > result.snapshot.xmax()) {
                 throw new CursorAheadException();
@@ -165,13 +160,59 @@ public final class NotificationStore {
             if (rows.size() > limit) {
                 rows = rows.subList(0, limit);
                 Snapshot reading = batch == null ? result.snapshot : batch;
-                return new Page(from, rows, Cursor.within(from.base(), reading, rows.getLast().id()), true, result.marks);
+                Notification last = rows.getLast();
+                return new Page(from, rows, Cursor.within(from.base(), reading, last.txid(), last.id()), true, result.marks);
             }
             // The batch is done; rows committed since it was read may be waiting: say so.
             return batch == null
                     ? new Page(from, rows, Cursor.at(result.snapshot), false, result.marks)
                     : new Page(from, rows, Cursor.at(batch), true, result.marks);
         }
+    }
+
+    /**
+     * The plan of {@link #after(Connection, Audience, Cursor, int)} as it runs (EXPLAIN ANALYZE,
+     * with buffers): for the plan checks, CursorPlanTest and bench/reads.
+     */
+    public String explainAfter(Connection connection, Audience audience, Cursor from, int limit) throws SQLException {
+        try (PreparedStatement explain = afterSql(audience, from).explained().prepare(connection, afterValues(connection, audience, from, limit));
+                ResultSet plan = explain.executeQuery()) {
+            StringBuilder text = new StringBuilder();
+            while (plan.next()) {
+                text.append(plan.getString(1)).append('\n');
+            }
+            return text.toString();
+        }
+    }
+
+    private static NamedSql afterSql(Audience audience, Cursor from) {
+        return from.batch() == null
+                ? (audience == null ? AFTER_ALL : AFTER_FOR_USER)
+                : (audience == null ? AFTER_ALL_IN_BATCH : AFTER_FOR_USER_IN_BATCH);
+    }
+
+    private static Map<String, Object> afterValues(Connection connection, Audience audience, Cursor from, int limit) throws SQLException {
+        Map<String, Object> values = audience == null ? new HashMap<>() : audienceValues(connection, audience);
+        values.put("base", from.base().toString());
+        values.put("base_xip", xipArray(from.base()));
+        values.put("limit", limit + 1);
+        if (from.batch() != null) {
+            values.put("batch", from.batch().toString());
+            values.put("batch_xip", xipArray(from.batch()));
+            values.put("after_txid", Long.toString(from.afterTxid()));
+            values.put("after_id", from.afterId());
+        }
+        return values;
+    }
+
+    /**
+     * A snapshot's in-progress ids as an array literal, bound as a value: the planner then knows how
+     * many there are (usually none), where {@code pg_snapshot_xip()} counts as 50. Estimated as 50
+     * loops over large transactions, a read of a few pages cost enough to be compiled by JIT first,
+     * 70 ms of a 0.1 ms read at 10 million rows.
+     */
+    private static String xipArray(Snapshot snapshot) {
+        return Arrays.stream(snapshot.xip()).mapToObj(Long::toString).collect(Collectors.joining(",", "{", "}"));
     }
 
     /** The user's newest {@code count} rows, oldest first, and a cursor for "now". */
@@ -181,13 +222,14 @@ public final class NotificationStore {
 
     /** The user's newest {@code count} rows with an id below {@code beforeId} (a page's "older"), oldest first. */
     public Page latest(Audience audience, int count, long beforeId) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement query = connection.prepareStatement(LATEST)) {
-            query.setString(1, audience.user());
-            query.setLong(2, beforeId);
-            int i = bindAudience(query, 2, audience);
-            query.setInt(++i, count);
-            Result result = read(query, true, false);
+        try (Connection connection = dataSource.getConnection()) {
+            Map<String, Object> values = audienceValues(connection, audience);
+            values.put("before", beforeId);
+            values.put("limit", count);
+            Result result;
+            try (PreparedStatement query = LATEST.prepare(connection, values)) {
+                result = read(query, true, false);
+            }
             return new Page(null, result.rows, Cursor.at(result.snapshot), false, List.of());
         }
     }
@@ -201,10 +243,12 @@ public final class NotificationStore {
         }
     }
 
-    private static int bindAudience(PreparedStatement query, int i, Audience audience) throws SQLException {
-        query.setString(++i, audience.user());
-        query.setArray(++i, query.getConnection().createArrayOf("text", audience.roles().toArray()));
-        return i;
+    /** {@code :user} and {@code :roles} (theirs). */
+    private static Map<String, Object> audienceValues(Connection connection, Audience audience) throws SQLException {
+        Map<String, Object> values = new HashMap<>();
+        values.put("user", audience.user());
+        values.put("roles", connection.createArrayOf("text", audience.roles().toArray()));
+        return values;
     }
 
     /** Rows read by users since a snapshot (by anyone: the ChangeFeed), and the snapshot they were read in. */
@@ -244,63 +288,64 @@ public final class NotificationStore {
         }
     }
 
+    private static final NamedSql MARK_READ = new NamedSql("""
+            WITH target AS (SELECT id FROM notifications WHERE id = :id %s %s)
+            , marked AS (
+                INSERT INTO notification_reads (username, notification_id) SELECT :user, id FROM target
+                ON CONFLICT DO NOTHING)
+            SELECT count(*) FROM target""".formatted(FOR_USER, LIVE));
+
     /**
      * Marks one row read for its user; false when the row is not theirs to read, has expired (it is
      * hidden everywhere else too) or does not exist.
      */
     public boolean markRead(Audience audience, long id) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement mark = connection.prepareStatement("""
-                        WITH target AS (SELECT id FROM notifications WHERE id = ? %s %s)
-                        , marked AS (
-                            INSERT INTO notification_reads (username, notification_id) SELECT ?, id FROM target
-                            ON CONFLICT DO NOTHING)
-                        SELECT count(*) FROM target""".formatted(FOR_USER, LIVE))) {
-            mark.setLong(1, id);
-            int i = bindAudience(mark, 1, audience);
-            mark.setString(++i, audience.user());
-            try (ResultSet result = mark.executeQuery()) {
+        try (Connection connection = dataSource.getConnection()) {
+            Map<String, Object> values = audienceValues(connection, audience);
+            values.put("id", id);
+            try (PreparedStatement mark = MARK_READ.prepare(connection, values); ResultSet result = mark.executeQuery()) {
                 result.next();
                 return result.getLong(1) == 1;
             }
         }
     }
 
+    private static final NamedSql MARK_ALL_READ = new NamedSql("""
+            INSERT INTO notification_reads (username, notification_id)
+            SELECT :user, id FROM notifications
+            WHERE pg_visible_in_snapshot(txid, :seen::pg_snapshot) %s %s
+            ON CONFLICT DO NOTHING""".formatted(FOR_USER, LIVE));
+
     /**
      * Marks read every unread row of the user's that {@code upTo} had seen; a row committed after it
      * stays unread. Returns how many were marked.
      */
     public int markAllRead(Audience audience, Cursor upTo) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement mark = connection.prepareStatement("""
-                        INSERT INTO notification_reads (username, notification_id)
-                        SELECT ?, id FROM notifications
-                        WHERE pg_visible_in_snapshot(txid, ?::pg_snapshot) %s %s
-                        ON CONFLICT DO NOTHING""".formatted(FOR_USER, LIVE))) {
+        try (Connection connection = dataSource.getConnection()) {
             if (upTo.newestXmax() > now(connection).base().xmax()) {
                 throw new CursorAheadException();
             }
-            mark.setString(1, audience.user());
-            mark.setString(2, upTo.base().toString()); // inside a batch: only what the base saw, to be safe
-            bindAudience(mark, 2, audience);
-            return mark.executeUpdate();
+            Map<String, Object> values = audienceValues(connection, audience);
+            values.put("seen", upTo.base().toString()); // inside a batch: only what the base saw, to be safe
+            try (PreparedStatement mark = MARK_ALL_READ.prepare(connection, values)) {
+                return mark.executeUpdate();
+            }
         }
     }
+
+    private static final NamedSql UNREAD_COUNT = new NamedSql("""
+            SELECT count(*) FROM notifications
+            WHERE TRUE %s %s
+              AND NOT EXISTS (SELECT 1 FROM notification_reads r
+                              WHERE r.username = :user AND r.notification_id = notifications.id)""".formatted(FOR_USER, LIVE));
 
     /** The user's rows (not expired) they have not marked read. */
     public long unreadCount(Audience audience) throws SQLException {
         try (Connection connection = dataSource.getConnection();
-                PreparedStatement count = connection.prepareStatement("""
-                        SELECT count(*) FROM notifications
-                        WHERE TRUE %s %s
-                          AND NOT EXISTS (SELECT 1 FROM notification_reads r
-                                          WHERE r.username = ? AND r.notification_id = notifications.id)""".formatted(FOR_USER, LIVE))) {
-            int i = bindAudience(count, 0, audience);
-            count.setString(++i, audience.user());
-            try (ResultSet result = count.executeQuery()) {
-                result.next();
-                return result.getLong(1);
-            }
+                PreparedStatement count = UNREAD_COUNT.prepare(connection, audienceValues(connection, audience));
+                ResultSet result = count.executeQuery()) {
+            result.next();
+            return result.getLong(1);
         }
     }
 

@@ -4,6 +4,7 @@ import dev.notificationstream.db.Page;
 import dev.notificationstream.model.Snapshot;
 import dev.notificationstream.model.Notification;
 import java.io.ByteArrayOutputStream;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.IntStream;
 
 /**
@@ -18,7 +19,10 @@ public final class EncodedPage {
     final Page page;
     private final byte[][] frames;
     private final byte[] idLine;
+    private final long bytes;
     private volatile byte[] everything;
+    /** How many queues hold this page: it counts in the {@link Backlog} while any does. */
+    final AtomicInteger holders = new AtomicInteger();
 
     /**
      * @param frames one per row of {@code page}, each ending in a newline but not a blank line
@@ -28,6 +32,28 @@ public final class EncodedPage {
         this.page = page;
         this.frames = frames;
         this.idLine = idLine;
+        long total = idLine.length;
+        for (byte[] frame : frames) {
+            total += frame.length + END.length;
+        }
+        this.bytes = total;
+    }
+
+    /** The page's events, every row, in bytes. */
+    long length() {
+        return bytes;
+    }
+
+    /** The length of {@link #bytes(int[])} for these rows (null: all), without building it. */
+    long length(int[] rows) {
+        if (rows == null) {
+            return bytes;
+        }
+        long total = idLine.length;
+        for (int row : rows) {
+            total += frames[row].length + END.length;
+        }
+        return total;
     }
 
     public int size() {

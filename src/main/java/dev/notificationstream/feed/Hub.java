@@ -10,8 +10,10 @@ import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
 import dev.notificationstream.model.Snapshot;
+import dev.notificationstream.config.QueueLimits;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -37,6 +39,8 @@ public final class Hub {
     private final PageEncoder encoder;
     private final FanOut fanOut;
     private final int queueCapacity;
+    private final long queueBytes;
+    private final Backlog backlog;
     private final Metrics metrics;
     private final Map<String, Set<Subscriber>> byUser = new ConcurrentHashMap<>();
     private final Set<Subscriber> all = ConcurrentHashMap.newKeySet();
@@ -64,21 +68,24 @@ public final class Hub {
     private final ScheduledThreadPoolExecutor expiry = new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().name("sse-expiry").factory());
 
     /** What a stream starting from the recent pages gets: its subscriber and what it missed. */
-    public record Start(Subscriber subscriber, Backlog backlog) {}
+    public record Start(Subscriber subscriber, Catchup catchup) {}
 
     /** Keeps the recent pages as {@link #RECENT_ROWS} rows of the last {@link #RECENT_SECONDS} seconds at most. */
-    public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, Metrics metrics) {
-        this(encoder, writerThreads, queueCapacity, metrics, RECENT_ROWS, RECENT_SECONDS);
+    public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, QueueLimits queueLimits, Metrics metrics) {
+        this(encoder, writerThreads, queueCapacity, queueLimits, metrics, RECENT_ROWS, RECENT_SECONDS);
     }
 
     static final int RECENT_ROWS = 10_000;
     static final int RECENT_SECONDS = 60;
     private static final int BACKFILL_PAGE = 500;
 
-    Hub(PageEncoder encoder, int writerThreads, int queueCapacity, Metrics metrics, int recentRows, int recentSeconds) {
+    Hub(PageEncoder encoder, int writerThreads, int queueCapacity, QueueLimits queueLimits, Metrics metrics, int recentRows,
+            int recentSeconds) {
         this.encoder = encoder;
         this.fanOut = new FanOut(writerThreads);
         this.queueCapacity = queueCapacity;
+        this.queueBytes = queueLimits.streamBytes();
+        this.backlog = new Backlog(queueLimits.totalBytes());
         this.metrics = metrics;
         this.recent = new Recent(recentRows, TimeUnit.SECONDS.toNanos(recentSeconds));
         this.recentRows = recentRows;
@@ -93,8 +100,8 @@ public final class Hub {
     public Start start(Audience audience, Cursor from, Consumer<StreamEnd> onEnd) {
         publishing.lock();
         try {
-            Backlog backlog = recent.since(audience, from);
-            return backlog == null ? null : new Start(subscribe(audience, onEnd), backlog);
+            Catchup catchup = recent.since(audience, from);
+            return catchup == null ? null : new Start(subscribe(audience, onEnd), catchup);
         } finally {
             publishing.unlock();
         }
@@ -157,7 +164,7 @@ public final class Hub {
      * {@code onEnd} runs once when the stream ends, whatever ends it.
      */
     public Subscriber subscribe(Audience audience, Consumer<StreamEnd> onEnd) {
-        Subscriber subscriber = new Subscriber(audience, serials.getAndIncrement(), queueCapacity, fanOut, metrics, (ended, reason) -> {
+        Subscriber subscriber = new Subscriber(audience, serials.getAndIncrement(), queueCapacity, queueBytes, backlog, fanOut, metrics, (ended, reason) -> {
             remove(ended);
             if (ended.wasOpened()) {
                 open.decrementAndGet();
@@ -241,9 +248,32 @@ public final class Hub {
                 }
             }
         }
+        if (backlog.isOver()) {
+            shed();
+        }
         if (!page.more()) {
             latest = page.next();
         }
+    }
+
+    /** Ends the streams holding the most until what all queues hold is within its bound again. */
+    private void shed() {
+        record Held(Subscriber subscriber, long bytes) {}
+        List<Held> heaviest = all.stream().map(s -> new Held(s, s.queuedBytes()))
+                .filter(held -> held.bytes > 0)
+                .sorted(Comparator.comparingLong(Held::bytes).reversed())
+                .toList();
+        for (Held held : heaviest) {
+            if (!backlog.isOver()) {
+                return;
+            }
+            held.subscriber.end(StreamEnd.SLOW_CONSUMER);
+        }
+    }
+
+    /** What all queues hold, in bytes, each page once. */
+    public long queuedBytes() {
+        return backlog.held();
     }
 
     /**

@@ -129,12 +129,12 @@ final class Recent {
      * the cursor is older than the window, inside a batch, or ahead of the feed (perhaps from
      * another database: the database path tells).
      */
-    Backlog since(Audience audience, Cursor from) {
+    Catchup since(Audience audience, Cursor from) {
         if (start == null || last == null) {
             return null;
         }
         if (from == null) {
-            return new Backlog(audience, null, List.of(), last, List.of());
+            return new Catchup(audience, null, List.of(), last, List.of());
         }
         if (!covers(from)) {
             return null;
@@ -147,6 +147,6 @@ final class Recent {
         for (Marks entry : marks) {
             reads.addAll(entry.idsByUser.getOrDefault(audience.user(), List.of()));
         }
-        return new Backlog(audience, from, missed, last, reads);
+        return new Catchup(audience, from, missed, last, reads);
     }
 }

@@ -10,7 +10,7 @@ import java.io.IOException;
 public interface Sink {
     boolean isReady() throws IOException;
 
-    void write(byte[] bytes) throws IOException;
+    void write(byte[] bytes, int offset, int length) throws IOException;
 
     void flush() throws IOException;
 

@@ -13,8 +13,9 @@ import java.util.function.BiConsumer;
 
 /**
  * One open stream: a bounded queue of what it has still to receive, drained by one fan-out writer.
- * Offering never blocks the ChangeFeed: a full queue ends the stream, and the client catches up
- * from the database with its cursor. Everything that ends a stream ends it in {@link #end}.
+ * Offering never blocks the ChangeFeed: a full queue (in items or in bytes) ends the stream, and
+ * the client catches up from the database with its cursor. Everything that ends a stream ends it
+ * in {@link #end}.
  */
 public final class Subscriber {
 
@@ -22,7 +23,14 @@ public final class Subscriber {
      * A page's rows for this subscriber; turned into bytes by the writer, not the ChangeFeed.
      * {@code visibleAt}: when the ChangeFeed began the read that found them, where their delay starts.
      */
-    private record Delivery(EncodedPage page, int[] rows, long visibleAt) {}
+    private record Delivery(EncodedPage page, int[] rows, long visibleAt, long bytes) {}
+
+    /**
+     * The most handed to the container at once. A non-blocking write that does not fit the socket
+     * is copied into the container's buffers whole: a client that stopped reading would hold a copy
+     * of a whole page each, at 10,000 such clients gigabytes.
+     */
+    static final int CHUNK = 64 * 1024;
 
     /**
      * What a stream's replay sent: every row {@code seen} saw (live pages skip those), and
@@ -46,6 +54,8 @@ public final class Subscriber {
     final int serial;
     final int shard;
     private final int capacity;
+    private final long maxBytes;
+    private final Backlog backlog;
     private final FanOut fanOut;
     private final Metrics metrics;
     private final BiConsumer<Subscriber, StreamEnd> onEnd;
@@ -61,6 +71,11 @@ public final class Subscriber {
      * this one did, so that the client's resume point never moves back (a resume would repeat rows).
      */
     private Cursor sent;
+    /** Bytes of what is queued and of what is left of {@link #writing}. */
+    private long queuedBytes;
+    /** The item being written, {@link #CHUNK} by chunk, and how much of it went out. */
+    private byte[] writing;
+    private int written;
     private boolean unflushed;
     private long blockedSinceNanos;
     private StreamEnd ended;
@@ -69,12 +84,15 @@ public final class Subscriber {
     /** The start was answered (Hub.opened); read by the hub once the stream has ended. */
     private boolean opened;
 
-    Subscriber(Audience audience, int serial, int capacity, FanOut fanOut, Metrics metrics, BiConsumer<Subscriber, StreamEnd> onEnd) {
+    Subscriber(Audience audience, int serial, int capacity, long maxBytes, Backlog backlog, FanOut fanOut, Metrics metrics,
+            BiConsumer<Subscriber, StreamEnd> onEnd) {
         this.audience = audience;
         this.user = audience.user();
         this.serial = serial;
         this.shard = Math.floorMod(serial, fanOut.shards());
         this.capacity = capacity;
+        this.maxBytes = maxBytes;
+        this.backlog = backlog;
         this.fanOut = fanOut;
         this.metrics = metrics;
         this.onEnd = onEnd;
@@ -134,7 +152,17 @@ public final class Subscriber {
     }
 
     void deliver(EncodedPage page, int[] rows, long visibleAtMillis) {
-        offer(new Delivery(page, rows, visibleAtMillis));
+        offer(new Delivery(page, rows, visibleAtMillis, page.length(rows)));
+    }
+
+    /** Bytes queued and not yet written. */
+    long queuedBytes() {
+        lock.lock();
+        try {
+            return queuedBytes;
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -165,7 +193,7 @@ public final class Subscriber {
             if (ended != null) {
                 return;
             }
-            queue.add(goodbye);
+            enqueue(goodbye);
             queue.add(new Close(reason));
             if (sink == null) {
                 end(reason); // still replaying: the replay sees the end and stops
@@ -182,17 +210,45 @@ public final class Subscriber {
             if (ended != null) {
                 return;
             }
-            if (queue.size() >= capacity) {
+            long bytes = size(item);
+            // One item always fits: a page is never split, and a stream that takes it is no slow consumer.
+            if (queue.size() >= capacity || queuedBytes > 0 && queuedBytes + bytes > maxBytes) {
                 end(StreamEnd.SLOW_CONSUMER);
                 return;
             }
-            queue.add(item);
+            enqueue(item);
         } finally {
             lock.unlock();
         }
         if (sink != null) {
             wake();
         }
+    }
+
+    private static long size(Object item) {
+        return switch (item) {
+            case Delivery delivery -> delivery.bytes;
+            case byte[] frame -> frame.length;
+            case Heartbeat heartbeat -> heartbeat.withLatest.length;
+            default -> 0;
+        };
+    }
+
+    private void enqueue(Object item) {
+        queue.add(item);
+        queuedBytes += size(item);
+        if (item instanceof Delivery delivery) {
+            backlog.hold(delivery.page);
+        }
+    }
+
+    private Object dequeue() {
+        Object item = queue.poll();
+        queuedBytes -= size(item);
+        if (item instanceof Delivery delivery) {
+            backlog.release(delivery.page);
+        }
+        return item;
     }
 
     /** Writes what is queued for as long as the client takes it; run by this subscriber's writer. */
@@ -203,6 +259,17 @@ public final class Subscriber {
                 return;
             }
             while (sink.isReady()) {
+                if (writing != null) {
+                    int length = Math.min(CHUNK, writing.length - written);
+                    sink.write(writing, written, length);
+                    written += length;
+                    queuedBytes -= length;
+                    unflushed = true;
+                    if (written == writing.length) {
+                        writing = null;
+                    }
+                    continue;
+                }
                 Object item = queue.peek();
                 if (item == null || item instanceof Close) {
                     if (unflushed) {
@@ -216,15 +283,16 @@ public final class Subscriber {
                     }
                     return;
                 }
-                queue.poll();
+                dequeue();
                 byte[] bytes = switch (item) {
                     case Delivery delivery -> bytesOf(delivery);
                     case Heartbeat heartbeat -> bytesOf(heartbeat);
                     default -> (byte[]) item;
                 };
                 if (bytes.length > 0) {
-                    sink.write(bytes);
-                    unflushed = true;
+                    writing = bytes;
+                    written = 0;
+                    queuedBytes += bytes.length;
                 }
             }
             if (blockedSinceNanos == 0) {
@@ -283,7 +351,11 @@ public final class Subscriber {
                 return;
             }
             ended = reason;
-            queue.clear();
+            while (!queue.isEmpty()) {
+                dequeue();
+            }
+            writing = null;
+            queuedBytes = 0;
             closing = sink;
             if (timer != null) {
                 timer.cancel(false);

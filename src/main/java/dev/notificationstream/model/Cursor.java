@@ -6,32 +6,35 @@ package dev.notificationstream.model;
  * <p>Sequence ids cannot say that: a transaction that took id 10 may commit after the one that took
  * id 11. So a cursor is a PostgreSQL snapshot, {@code base}: the client has every row whose
  * transaction {@code base} saw. Inside a batch too large for one page it also holds the snapshot the
- * batch was read in and the last id delivered: then the client has, in addition, the rows of
- * {@code batch} unseen by {@code base} with {@code id <= afterId}. What is left to send is
- * therefore {@code unseen(base) AND (id > afterId OR unseen(batch))}; the rest of the batch is
- * read first, so that ids only grow until the batch is done.
+ * batch was read in and the position of the last row delivered, {@code (afterTxid, afterId)}: then
+ * the client has, in addition, the rows of {@code batch} unseen by {@code base} at or before that
+ * position. Rows are read in {@code (txid, id)} order, the order of the index that makes every read
+ * a range scan; the rest of the batch is read first, so that positions only grow until the batch
+ * is done.
  *
- * <p>The token is {@code base} alone, or {@code base~batch~afterId}; it is opaque to clients.
+ * <p>The token is {@code base} alone, or {@code base~batch~afterTxid~afterId}; it is opaque to
+ * clients. A token of the earlier form {@code base~batch~afterId} (rows in id order) resumes at the
+ * start of its batch: the client drops the rows it has.
  */
-public record Cursor(Snapshot base, Snapshot batch, long afterId) {
+public record Cursor(Snapshot base, Snapshot batch, long afterTxid, long afterId) {
 
     /** Longer than any cursor this service writes, short enough to refuse junk before parsing it. */
     public static final int MAX_LENGTH = 8192;
 
     public Cursor {
-        if (batch == null && afterId != 0 || batch != null && afterId < 0) {
+        if (batch == null && (afterId != 0 || afterTxid != 0) || batch != null && (afterId < 0 || afterTxid < 0)) {
             throw new IllegalArgumentException("cursor position is inconsistent");
         }
     }
 
     /** Every row {@code snapshot} saw has been delivered. */
     public static Cursor at(Snapshot snapshot) {
-        return new Cursor(snapshot, null, 0);
+        return new Cursor(snapshot, null, 0, 0);
     }
 
-    /** Inside a batch: rows of {@code batch} up to {@code afterId} were delivered too. */
-    public static Cursor within(Snapshot base, Snapshot batch, long afterId) {
-        return new Cursor(base, batch, afterId);
+    /** Inside a batch: rows of {@code batch} up to {@code (afterTxid, afterId)} were delivered too. */
+    public static Cursor within(Snapshot base, Snapshot batch, long afterTxid, long afterId) {
+        return new Cursor(base, batch, afterTxid, afterId);
     }
 
     /**
@@ -51,8 +54,11 @@ public record Cursor(Snapshot base, Snapshot batch, long afterId) {
             if (parts.length == 1) {
                 return at(Snapshot.parse(parts[0]));
             }
+            if (parts.length == 4 && parts[2].matches("[0-9]{1,19}") && parts[3].matches("[0-9]{1,19}")) {
+                return within(Snapshot.parse(parts[0]), Snapshot.parse(parts[1]), Long.parseLong(parts[2]), Long.parseLong(parts[3]));
+            }
             if (parts.length == 3 && parts[2].matches("[0-9]{1,19}")) {
-                return within(Snapshot.parse(parts[0]), Snapshot.parse(parts[1]), Long.parseLong(parts[2]));
+                return within(Snapshot.parse(parts[0]), Snapshot.parse(parts[1]), 0, 0); // the earlier form: the batch again
             }
         } catch (IllegalArgumentException malformed) {
             throw new IllegalArgumentException("cursor is malformed: " + malformed.getMessage());
@@ -72,6 +78,6 @@ public record Cursor(Snapshot base, Snapshot batch, long afterId) {
 
     @Override
     public String toString() {
-        return batch == null ? base.toString() : base + "~" + batch + "~" + afterId;
+        return batch == null ? base.toString() : base + "~" + batch + "~" + afterTxid + "~" + afterId;
     }
 }

@@ -2,7 +2,7 @@ package dev.notificationstream.stream;
 
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
-import dev.notificationstream.feed.Backlog;
+import dev.notificationstream.feed.Catchup;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
 import dev.notificationstream.metrics.Metrics;
@@ -29,12 +29,12 @@ public final class Replay {
     private final int retryMs;
     private final Audience audience;
     private final Page first;
-    private final Backlog.Missed missed;
+    private final Catchup.Missed missed;
     private final Subscriber subscriber;
     private final Metrics metrics;
 
     /** From the database ({@code first}, the servlet's read) or from the ChangeFeed's recent pages ({@code missed}). */
-    Replay(NotificationStore store, EventFormat format, int retryMs, Audience audience, Page first, Backlog.Missed missed,
+    Replay(NotificationStore store, EventFormat format, int retryMs, Audience audience, Page first, Catchup.Missed missed,
             Subscriber subscriber, Metrics metrics) {
         this.store = store;
         this.format = format;

@@ -131,8 +131,8 @@ public final class SocketStream implements InternalHttpUpgradeHandler, Sink {
     }
 
     @Override
-    public void write(byte[] bytes) throws IOException {
-        socket.write(false, bytes, 0, bytes.length);
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+        socket.write(false, bytes, offset, length);
     }
 
     @Override

@@ -11,7 +11,7 @@ import dev.notificationstream.config.Config;
 import dev.notificationstream.db.CursorAheadException;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
-import dev.notificationstream.feed.Backlog;
+import dev.notificationstream.feed.Catchup;
 import dev.notificationstream.feed.Hub;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
@@ -168,10 +168,10 @@ public final class SseServlet extends HttpServlet {
         }
         Subscriber subscriber;
         Page page = null;
-        Backlog.Missed missed = null;
+        Catchup.Missed missed = null;
         if (recent != null) {
             subscriber = recent.subscriber();
-            missed = recent.backlog().missed();
+            missed = recent.catchup().missed();
         } else {
             subscriber = hub.subscribe(audience, onEnd);
         }

@@ -42,8 +42,8 @@ public final class SseStream implements Sink, WriteListener, AsyncListener {
     }
 
     @Override
-    public void write(byte[] bytes) throws IOException {
-        out.write(bytes);
+    public void write(byte[] bytes, int offset, int length) throws IOException {
+        out.write(bytes, offset, length);
     }
 
     @Override

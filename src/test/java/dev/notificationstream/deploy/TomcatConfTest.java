@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.notificationstream.config.Config;
 import dev.notificationstream.config.DatabaseSettings;
 import dev.notificationstream.config.OriginSettings;
+import dev.notificationstream.config.QueueLimits;
 import dev.notificationstream.config.RolloutSettings;
 import dev.notificationstream.config.StreamStartSettings;
 import dev.notificationstream.config.TokenSettings;
@@ -52,7 +53,7 @@ class TomcatConfTest {
         };
         // Every settings record of the application (config/*), read from nothing and from context.xml.
         List<Function<Config.Source, Record>> records = List.of(Config::from, DatabaseSettings::from, OriginSettings::from,
-                StreamStartSettings::from, TokenSettings::from, RolloutSettings::from);
+                StreamStartSettings::from, TokenSettings::from, RolloutSettings::from, QueueLimits::from);
         for (Function<Config.Source, Record> load : records) {
             assertEquals(load.apply(unset), load.apply(defaults::get), "context.xml's defaults are the application's");
         }

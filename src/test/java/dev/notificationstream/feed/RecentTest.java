@@ -43,7 +43,7 @@ class RecentTest {
     }
 
     /** Ids of the notifications in the missed events. */
-    private static String text(Backlog.Missed missed) {
+    private static String text(Catchup.Missed missed) {
         StringBuilder all = new StringBuilder();
         missed.events().forEach(bytes -> all.append(new String(bytes, StandardCharsets.UTF_8)));
         return all.toString();
@@ -63,7 +63,7 @@ class RecentTest {
 
     @Test
     void a_cursor_inside_the_window_gets_exactly_the_rows_it_had_not_seen_then_the_window_s_cursor() {
-        Backlog.Missed missed = window().since(ALICE, at("100:102:100")).missed();
+        Catchup.Missed missed = window().since(ALICE, at("100:102:100")).missed();
         String events = text(missed);
         assertTrue(events.contains("\"id\":1,"), events); // committed late, after a cursor that saw 101
         assertFalse(events.contains("\"id\":2,"), events); // its cursor saw it
@@ -82,7 +82,7 @@ class RecentTest {
 
     @Test
     void a_fresh_start_gets_the_window_s_cursor_and_nothing_else() {
-        Backlog.Missed missed = window().since(ALICE, null).missed();
+        Catchup.Missed missed = window().since(ALICE, null).missed();
         assertEquals(List.of(), missed.events());
         assertFalse(missed.endsAtNext());
         assertEquals(at("102:103:"), missed.next());
@@ -93,7 +93,7 @@ class RecentTest {
         Recent recent = window();
         assertNull(recent.since(ALICE, at("99:100:99")), "it had not seen 99, which the window's start had");
         assertNull(recent.since(ALICE, at("90:95:")), "older than the window");
-        assertNull(recent.since(ALICE, Cursor.within(Snapshot.parse("100:100:"), Snapshot.parse("100:102:100"), 2)),
+        assertNull(recent.since(ALICE, Cursor.within(Snapshot.parse("100:100:"), Snapshot.parse("100:102:100"), 101, 2)),
                 "inside a batch");
         assertNull(recent.since(ALICE, at("104:104:")), "ahead of the feed: perhaps another database's");
         assertNotNull(recent.since(ALICE, at("101:103:101")), "newer than the window's start, not ahead of it");
@@ -104,10 +104,10 @@ class RecentTest {
         Recent recent = new Recent(1_000, TimeUnit.SECONDS.toNanos(60));
         Cursor before = at("100:100:");
         Snapshot batch = Snapshot.parse("100:103:");
-        add(recent, new Page(before, List.of(row(1, "alice", 100), row(2, "alice", 101)), Cursor.within(before.base(), batch, 2), true, List.of()), 0);
+        add(recent, new Page(before, List.of(row(1, "alice", 100), row(2, "alice", 101)), Cursor.within(before.base(), batch, 101, 2), true, List.of()), 0);
         recent.addMarks(Snapshot.parse("100:100:"), Map.of(), batch, 0);
         Cursor finished = Cursor.at(batch); // read through the database to the batch's end
-        Backlog.Missed missed = recent.since(ALICE, finished).missed();
+        Catchup.Missed missed = recent.since(ALICE, finished).missed();
         assertEquals(List.of(), missed.events());
         assertEquals(finished, missed.next(), "not the feed's cursor inside the batch: a resume from it would repeat rows");
         assertFalse(missed.endsAtNext());

@@ -1,5 +1,7 @@
 package dev.notificationstream.launch;
 
+import dev.notificationstream.config.Config;
+import dev.notificationstream.config.QueueLimits;
 import dev.notificationstream.db.Database;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.feed.ChangeFeed;
@@ -33,7 +35,7 @@ public final class FeedSimulation {
         List<ChangeFeed> feeds = new ArrayList<>();
         for (int k = 0; k < count; k++) {
             Metrics metrics = new Metrics();
-            Hub hub = new Hub(new EventFormat(), 1, 10, metrics);
+            Hub hub = new Hub(new EventFormat(), 1, 10, QueueLimits.from(Config.DEPLOYMENT), metrics);
             // No settings to reload: the rollout share does not change during the measurement.
             ChangeFeed feed = new ChangeFeed(url, database.dataSource(), store, hub, 10, 1_000, 3, metrics, connection -> {});
             feed.start();

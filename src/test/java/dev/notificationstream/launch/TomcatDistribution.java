@@ -181,6 +181,11 @@ public final class TomcatDistribution implements AutoCloseable {
         return base;
     }
 
+    /** False once Tomcat exited (with -XX:+ExitOnOutOfMemoryError from setenv.sh, also on an OutOfMemoryError). */
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
     /** Blocks until Tomcat exits; returns its exit code. */
     public int waitFor() throws InterruptedException {
         return process.waitFor();

@@ -20,12 +20,19 @@ class CursorTest {
     }
 
     @Test
-    void a_cursor_inside_a_batch_carries_the_batch_snapshot_and_the_last_id() {
-        Cursor cursor = Cursor.parse("752:760:753~770:771:~12345");
+    void a_cursor_inside_a_batch_carries_the_batch_snapshot_and_the_last_rows_position() {
+        Cursor cursor = Cursor.parse("752:760:753~770:771:~765~12345");
         assertEquals(Snapshot.parse("770:771:"), cursor.batch());
+        assertEquals(765, cursor.afterTxid());
         assertEquals(12345, cursor.afterId());
-        assertEquals("752:760:753~770:771:~12345", cursor.toString());
+        assertEquals("752:760:753~770:771:~765~12345", cursor.toString());
         assertEquals(771, cursor.newestXmax());
+    }
+
+    @Test
+    void a_cursor_of_the_earlier_form_inside_a_batch_resumes_at_the_start_of_its_batch() {
+        Cursor cursor = Cursor.parse("752:760:753~770:771:~12345");
+        assertEquals(Cursor.within(Snapshot.parse("752:760:753"), Snapshot.parse("770:771:"), 0, 0), cursor);
     }
 
     @Test
@@ -40,7 +47,7 @@ class CursorTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"", " ", "garbage", "1:2", "1:2:3:4", "5:4:", "0:1:", "10:20:25", "10:20:15,12",
-            "a:b:", "1:2:x", "-1:2:", "99999999999999999999:1:", "1:2:~1:2:~", "1:2:~1:2:~x", "1:2:~1:2:", "1:2:~1:2:~1~1"})
+            "a:b:", "1:2:x", "-1:2:", "99999999999999999999:1:", "1:2:~1:2:~", "1:2:~1:2:~x", "1:2:~1:2:", "1:2:~1:2:~1~x", "1:2:~1:2:~1~1~1"})
     void anything_else_is_refused_with_a_message(String token) {
         IllegalArgumentException refused = assertThrows(IllegalArgumentException.class, () -> Cursor.parse(token));
         assertTrue(refused.getMessage().startsWith("cursor is"), refused.getMessage());

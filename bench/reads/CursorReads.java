@@ -1,0 +1,99 @@
+import dev.notificationstream.db.Database;
+import dev.notificationstream.db.NotificationStore;
+import dev.notificationstream.db.Page;
+import dev.notificationstream.model.Audience;
+import dev.notificationstream.model.Cursor;
+import dev.notificationstream.model.Snapshot;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.util.Arrays;
+import java.util.Set;
+
+/**
+ * What a read by cursor costs at 10 million rows (docs/scaling.md), through the application's own
+ * NotificationStore: each kind of read 21 times (-Druns=N), the median, and its plan (EXPLAIN
+ * ANALYZE, BUFFERS). See bench/reads/run.sh.
+ *
+ * <p>The table (filled when empty, migrations first): 10,000,000 rows in 1,000 transactions of
+ * 10,000 (a tenth broadcasts, the rest over 5,000 users), then 1,500 one-row transactions.
+ */
+public class CursorReads {
+
+    static final int RUNS = Integer.getInteger("runs", 21);
+
+    public static void main(String[] args) throws Exception {
+        String url = args[0];
+        try (Database database = Database.open(url, 4)) {
+            NotificationStore store = new NotificationStore(database.dataSource());
+            try (Connection sql = database.dataSource().getConnection(); Statement statement = sql.createStatement()) {
+                if (scalar(statement, "SELECT count(*) FROM pg_tables WHERE tablename = 'notifications'") == 0) {
+                    database.migrate(); // else the schema is the one to measure, migrated or not
+                }
+                fill(statement);
+                long newest = scalar(statement, "SELECT max(txid)::text::bigint FROM notifications");
+                Cursor now = NotificationStore.now(sql);
+                Cursor old500 = Cursor.at(new Snapshot(newest - 499, newest - 499, new long[0]));
+                Cursor bulkStart = Cursor.at(new Snapshot(newest - 1999, newest - 1999, new long[0])); // before the last 500 bulk transactions
+                Audience user = new Audience("user42", Set.of());
+                System.out.println("rows=" + scalar(statement, "SELECT count(*) FROM notifications") + " server=" + scalar(statement, "SHOW server_version_num"));
+                measure(store, sql, "feed, current cursor", null, now);
+                measure(store, sql, "feed, cursor 500 transactions old (1,500 one-row transactions ago)", null, old500);
+                Cursor inside = store.after(sql, null, bulkStart, 1000).next();
+                measure(store, sql, "feed, inside a 10,000-row transaction (a page in its middle)", null, inside);
+                measure(store, sql, "user, current cursor", user, now);
+                measure(store, sql, "user, cursor 500 transactions old", user, old500);
+                measure(store, sql, "user, cursor 2,000 transactions old (500 bulk transactions, 5,000,000 rows, behind)", user, bulkStart);
+            }
+        }
+    }
+
+    private static void fill(Statement statement) throws Exception {
+        if (scalar(statement, "SELECT count(*) FROM (SELECT 1 FROM notifications LIMIT 1) t") > 0) {
+            return;
+        }
+        System.out.println("filling the table (a few minutes)");
+        statement.execute("SET synchronous_commit = off");
+        statement.execute("ALTER TABLE notifications DISABLE TRIGGER USER"); // txid's default is the writing transaction's id all the same
+        statement.execute("""
+                DO $$ BEGIN
+                  FOR t IN 1..1000 LOOP
+                    INSERT INTO notifications (recipient, title, body)
+                    SELECT CASE WHEN g % 10 = 0 THEN NULL ELSE 'user' || (g % 5000) END, 'bulk ' || g, repeat('x', 100)
+                    FROM generate_series(1, 10000) g;
+                    COMMIT;
+                  END LOOP;
+                END $$""");
+        statement.execute("ALTER TABLE notifications ENABLE TRIGGER USER");
+        statement.execute("""
+                DO $$ BEGIN
+                  FOR t IN 1..1500 LOOP
+                    INSERT INTO notifications (recipient, title) VALUES ('user' || (t % 5000), 'single ' || t);
+                    COMMIT;
+                  END LOOP;
+                END $$""");
+        statement.execute("VACUUM ANALYZE notifications");
+    }
+
+    private static long scalar(Statement statement, String query) throws Exception {
+        try (ResultSet result = statement.executeQuery(query)) {
+            result.next();
+            return result.getLong(1);
+        }
+    }
+
+    private static void measure(NotificationStore store, Connection sql, String name, Audience audience, Cursor from) throws Exception {
+        int limit = audience == null ? 1000 : 500;
+        long[] micros = new long[RUNS];
+        Page page = null;
+        for (int i = 0; i < RUNS; i++) {
+            long started = System.nanoTime();
+            page = store.after(sql, audience, from, limit);
+            micros[i] = (System.nanoTime() - started) / 1000;
+        }
+        Arrays.sort(micros);
+        System.out.printf("%n== %s: %d rows, median %.2f ms (min %.2f, max %.2f)%n", name, page.rows().size(),
+                micros[RUNS / 2] / 1000.0, micros[0] / 1000.0, micros[RUNS - 1] / 1000.0);
+        System.out.println(store.explainAfter(sql, audience, from, limit));
+    }
+}
