@@ -103,7 +103,11 @@ public final class TokenAuthModule implements ServerAuthModule, AutoCloseable {
             refuse(response, rejected.error, rejected.error.equals("token_expired") ? null : rejected.getMessage());
             return AuthStatus.SEND_FAILURE;
         } catch (TokenVerifier.KeysUnavailable unavailable) {
-            LOG.warning(() -> "token not checked remote=" + request.getRemoteAddr() + " reason=" + unavailable.getMessage());
+            LOG.warning(() -> "token not checked remote=" + request.getRemoteAddr() + " reason=" + unavailable.getMessage()
+                    + " source=" + source + " uri=" + request.getRequestURI());
+            if (!refuse) {
+                return AuthStatus.SUCCESS; // a health check or a static file need not wait for the keys
+            }
             Json.refuse(response, 503, 5, "auth_unavailable", "the keys that sign tokens cannot be fetched right now; try again shortly");
             return AuthStatus.SEND_FAILURE;
         }
