@@ -131,6 +131,11 @@ public final class NotificationStore {
         this.dataSource = dataSource;
     }
 
+    /** A pooled connection, for several reads in a row ({@link #after(Connection, Audience, Cursor, int)}, {@link #readsAfter}). */
+    public Connection connection() throws SQLException {
+        return dataSource.getConnection();
+    }
+
     /** Reads with a pooled connection. {@code audience} null reads every user's rows (the ChangeFeed). */
     public Page after(Audience audience, Cursor from, int limit) throws SQLException {
         try (Connection connection = dataSource.getConnection()) {

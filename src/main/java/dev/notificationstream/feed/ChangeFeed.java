@@ -210,7 +210,7 @@ public final class ChangeFeed {
                 cursor = page.next();
             } while (page.more() && running);
             NotificationStore.Reads reads = store.readsAfter(connection, readsSeen);
-            hub.publishReads(reads.idsByUser());
+            hub.publishReads(readsSeen, reads.idsByUser(), reads.snapshot());
             readsSeen = reads.snapshot();
             lastFetch = Instant.now();
             metrics.feedFetched(System.nanoTime() - started);

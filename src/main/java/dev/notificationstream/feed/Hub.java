@@ -1,10 +1,15 @@
 package dev.notificationstream.feed;
 
+import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
+import dev.notificationstream.model.Snapshot;
 import dev.notificationstream.config.QueueLimits;
 import java.time.Duration;
 import java.time.Instant;
@@ -18,6 +23,7 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Consumer;
 import java.util.function.Predicate;
 import java.util.stream.IntStream;
@@ -25,7 +31,8 @@ import java.util.stream.IntStream;
 /**
  * Who is listening: subscribers by user, and all of them for broadcast rows. The ChangeFeed
  * publishes each page here once; the hub encodes it once and queues each subscriber its share,
- * never waiting for any of them.
+ * never waiting for any of them. It keeps what was published lately ({@link Recent}), so that a
+ * stream resuming from a recent cursor, or starting "now", needs no query.
  */
 public final class Hub {
 
@@ -46,18 +53,110 @@ public final class Hub {
     /** The cursor of the last complete batch, or null before the first; heartbeats carry it. */
     private volatile Cursor latest;
     private volatile boolean closing;
+    /**
+     * Held while a page or marks are published and while a stream starts from {@link #recent}: what
+     * was published before a start is in its backlog, what comes after is in its queue.
+     */
+    private final ReentrantLock publishing = new ReentrantLock();
+    private final Recent recent;
+    private final int recentRows;
+    /** Serialises {@link #extend}: a storm's resumes wait for the first one's read. */
+    private final ReentrantLock backfilling = new ReentrantLock();
+    /** A cursor too far back to extend the window to; null until one was. Guarded by {@link #backfilling}. */
+    private Snapshot tooOld;
     /** Ends streams when their tokens expire; one thread, as each of its tasks only queues a frame or ends a stream. */
     private final ScheduledThreadPoolExecutor expiry = new ScheduledThreadPoolExecutor(1, Thread.ofVirtual().name("sse-expiry").factory());
 
+    /** What a stream starting from the recent pages gets: its subscriber and what it missed. */
+    public record Start(Subscriber subscriber, Catchup catchup) {}
+
+    /** Keeps the recent pages as {@link #RECENT_ROWS} rows of the last {@link #RECENT_SECONDS} seconds at most. */
     public Hub(PageEncoder encoder, int writerThreads, int queueCapacity, QueueLimits queueLimits, Metrics metrics) {
+        this(encoder, writerThreads, queueCapacity, queueLimits, metrics, RECENT_ROWS, RECENT_SECONDS);
+    }
+
+    static final int RECENT_ROWS = 10_000;
+    static final int RECENT_SECONDS = 60;
+    private static final int BACKFILL_PAGE = 500;
+
+    Hub(PageEncoder encoder, int writerThreads, int queueCapacity, QueueLimits queueLimits, Metrics metrics, int recentRows,
+            int recentSeconds) {
         this.encoder = encoder;
         this.fanOut = new FanOut(writerThreads);
         this.queueCapacity = queueCapacity;
         this.queueBytes = queueLimits.streamBytes();
         this.backlog = new Backlog(queueLimits.totalBytes());
         this.metrics = metrics;
+        this.recent = new Recent(recentRows, TimeUnit.SECONDS.toNanos(recentSeconds));
+        this.recentRows = recentRows;
         metrics.activeStreams(open::get);
         expiry.setRemoveOnCancelPolicy(true); // a stream that ended leaves nothing behind
+    }
+
+    /**
+     * Subscribes a stream that starts from {@code from} (null: "now") if what it missed is all in
+     * the recent pages; null when it is not (the caller reads the database instead).
+     */
+    public Start start(Audience audience, Cursor from, Consumer<StreamEnd> onEnd) {
+        publishing.lock();
+        try {
+            Catchup catchup = recent.since(audience, from);
+            return catchup == null ? null : new Start(subscribe(audience, onEnd), catchup);
+        } finally {
+            publishing.unlock();
+        }
+    }
+
+    /**
+     * Extends the recent pages back to {@code from} with one read of every user's rows since it, so
+     * that the resumes of a storm (an instance restarted, its clients back with the cursors the old
+     * one gave them) share one query instead of one each. At most {@link #RECENT_ROWS} rows: a
+     * cursor further back (and any older than it) goes to the database alone. Returns true when the
+     * recent pages now cover {@code from}.
+     */
+    public boolean extend(Cursor from, NotificationStore store) throws SQLException {
+        if (from == null || from.batch() != null) {
+            return false;
+        }
+        backfilling.lock(); // the first of a storm reads; the others find the window extended
+        try {
+            publishing.lock();
+            try {
+                if (recent.covers(from)) {
+                    return true;
+                }
+            } finally {
+                publishing.unlock();
+            }
+            if (tooOld != null && tooOld.seesAllOf(from.base())) {
+                return false;
+            }
+            List<Notification> rows = new ArrayList<>();
+            Page page;
+            NotificationStore.Reads marks;
+            try (Connection connection = store.connection()) {
+                Cursor cursor = from;
+                do {
+                    page = store.after(connection, null, cursor, BACKFILL_PAGE); // every user's rows
+                    rows.addAll(page.rows());
+                    cursor = page.next();
+                    if (rows.size() > recentRows) {
+                        tooOld = from.base();
+                        return false;
+                    }
+                } while (page.more());
+                marks = store.readsAfter(connection, from.base());
+            }
+            publishing.lock();
+            try {
+                return recent.prepend(from, rows, page.next().base(), marks.idsByUser(), marks.snapshot(), encoder::encode, System.nanoTime())
+                        && recent.covers(from);
+            } finally {
+                publishing.unlock();
+            }
+        } finally {
+            backfilling.unlock();
+        }
     }
 
     /**
@@ -123,8 +222,19 @@ public final class Hub {
     /** Queues each subscriber its rows of the page: its own, everyone's and its roles'. */
     public void publish(Page page, long visibleAtMillis) {
         List<Notification> rows = page.rows();
-        if (!rows.isEmpty() && !all.isEmpty()) {
-            EncodedPage encoded = encoder.encode(page);
+        EncodedPage encoded = rows.isEmpty() ? null : encoder.encode(page);
+        publishing.lock();
+        try {
+            recent.add(page, encoded, System.nanoTime());
+            deliver(page, encoded, visibleAtMillis);
+        } finally {
+            publishing.unlock();
+        }
+    }
+
+    private void deliver(Page page, EncodedPage encoded, long visibleAtMillis) {
+        List<Notification> rows = page.rows();
+        if (encoded != null && !all.isEmpty()) {
             Shares shares = Shares.of(rows, Instant.now());
             if (shares.broadcast.length == 0) {
                 shares.own.forEach((user, indexes) -> byUser.getOrDefault(user, Set.of())
@@ -213,15 +323,24 @@ public final class Hub {
         return merged;
     }
 
-    /** Tells each user's open streams which rows they marked read, wherever they did it. */
-    public void publishReads(Map<String, List<Long>> idsByUser) {
-        idsByUser.forEach((user, ids) -> {
-            Set<Subscriber> streams = byUser.getOrDefault(user, Set.of());
-            if (!streams.isEmpty()) {
-                byte[] frame = encoder.readFrame(ids);
-                streams.forEach(subscriber -> subscriber.send(frame));
-            }
-        });
+    /**
+     * Tells each user's open streams which rows they marked read, wherever they did it: the marks
+     * committed after {@code since} that {@code snapshot} saw.
+     */
+    public void publishReads(Snapshot since, Map<String, List<Long>> idsByUser, Snapshot snapshot) {
+        publishing.lock();
+        try {
+            recent.addMarks(since, idsByUser, snapshot, System.nanoTime());
+            idsByUser.forEach((user, ids) -> {
+                Set<Subscriber> streams = byUser.getOrDefault(user, Set.of());
+                if (!streams.isEmpty()) {
+                    byte[] frame = encoder.readFrame(ids);
+                    streams.forEach(subscriber -> subscriber.send(frame));
+                }
+            });
+        } finally {
+            publishing.unlock();
+        }
     }
 
     /**
@@ -231,12 +350,13 @@ public final class Hub {
      */
     public void heartbeat(int heartbeatSeconds) {
         int second = Math.floorMod(heartbeatSecond++, heartbeatSeconds);
-        byte[] heartbeat = encoder.heartbeat(latest);
+        Cursor cursor = latest;
+        byte[] withLatest = encoder.heartbeat(cursor);
         // A client that took nothing for two heartbeats is not reading: let it catch up later.
         long stalledAfter = TimeUnit.SECONDS.toNanos(2L * heartbeatSeconds);
         for (Subscriber subscriber : all) {
             if (Math.floorMod(subscriber.serial, heartbeatSeconds) == second) {
-                subscriber.tick(heartbeat, stalledAfter);
+                subscriber.tick(cursor, withLatest, encoder, stalledAfter);
             }
         }
     }

@@ -2,6 +2,7 @@ package dev.notificationstream.feed;
 
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
+import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Snapshot;
 import java.io.IOException;
 import java.util.ArrayDeque;
@@ -31,6 +32,19 @@ public final class Subscriber {
      */
     static final int CHUNK = 64 * 1024;
 
+    /**
+     * What a stream's replay sent: every row {@code seen} saw (live pages skip those), and
+     * {@code cursor}, the client's resume point after it.
+     */
+    public record Replayed(Snapshot seen, Cursor cursor) {}
+
+    /**
+     * A heartbeat with the latest cursor, or with the one this stream sent last when the latest
+     * would move the client's resume point back (a cursor event either way: an EventSource's
+     * watchdog sees no comment).
+     */
+    private record Heartbeat(Cursor latest, byte[] withLatest, PageEncoder encoder) {}
+
     /** Queued after a goodbye frame: end the stream, for its reason, once everything before it is written. */
     private record Close(StreamEnd reason) {}
 
@@ -52,6 +66,11 @@ public final class Subscriber {
     private Sink sink;
     /** Rows this snapshot saw were sent by the replay; null once live pages can no longer hold any. */
     private Snapshot replayed;
+    /**
+     * The last cursor this stream sent: a heartbeat carries the latest only when that saw everything
+     * this one did, so that the client's resume point never moves back (a resume would repeat rows).
+     */
+    private Cursor sent;
     /** Bytes of what is queued and of what is left of {@link #writing}. */
     private long queuedBytes;
     /** The item being written, {@link #CHUNK} by chunk, and how much of it went out. */
@@ -87,14 +106,15 @@ public final class Subscriber {
      * Starts writing: the replay up to {@code replayed} has been sent, so queued and future pages
      * skip the rows it covered. Returns false when the stream ended meanwhile (its queue overflowed).
      */
-    public boolean goLive(Sink sink, Snapshot replayed) {
+    public boolean goLive(Sink sink, Replayed replay) {
         lock.lock();
         try {
             if (ended != null) {
                 return false;
             }
             this.sink = sink;
-            this.replayed = replayed;
+            this.replayed = replay.seen();
+            this.sent = replay.cursor();
             return true;
         } finally {
             lock.unlock();
@@ -145,8 +165,11 @@ public final class Subscriber {
         }
     }
 
-    /** A heartbeat tick: ends a stream that stopped reading, else queues the heartbeat. */
-    void tick(byte[] heartbeat, long stalledAfterNanos) {
+    /**
+     * A heartbeat tick: ends a stream that stopped reading, else queues the heartbeat, which carries
+     * {@code latest} ({@code withLatest}) or, made by {@code encoder}, this stream's last cursor.
+     */
+    void tick(Cursor latest, byte[] withLatest, PageEncoder encoder, long stalledAfterNanos) {
         lock.lock();
         try {
             if (sink == null || ended != null) {
@@ -156,7 +179,7 @@ public final class Subscriber {
                 end(StreamEnd.SLOW_CONSUMER);
                 return;
             }
-            offer(heartbeat);
+            offer(new Heartbeat(latest, withLatest, encoder));
             metrics.heartbeat();
         } finally {
             lock.unlock();
@@ -203,7 +226,12 @@ public final class Subscriber {
     }
 
     private static long size(Object item) {
-        return item instanceof Delivery delivery ? delivery.bytes : item instanceof byte[] frame ? frame.length : 0;
+        return switch (item) {
+            case Delivery delivery -> delivery.bytes;
+            case byte[] frame -> frame.length;
+            case Heartbeat heartbeat -> heartbeat.withLatest.length;
+            default -> 0;
+        };
     }
 
     private void enqueue(Object item) {
@@ -256,7 +284,11 @@ public final class Subscriber {
                     return;
                 }
                 dequeue();
-                byte[] bytes = item instanceof Delivery delivery ? bytesOf(delivery) : (byte[]) item;
+                byte[] bytes = switch (item) {
+                    case Delivery delivery -> bytesOf(delivery);
+                    case Heartbeat heartbeat -> bytesOf(heartbeat);
+                    default -> (byte[]) item;
+                };
                 if (bytes.length > 0) {
                     writing = bytes;
                     written = 0;
@@ -273,6 +305,15 @@ public final class Subscriber {
         }
     }
 
+    private byte[] bytesOf(Heartbeat heartbeat) {
+        Cursor latest = heartbeat.latest;
+        if (latest == null || sent != null && !latest.base().seesAllOf(sent.batchOrBase())) {
+            return heartbeat.encoder.heartbeat(sent); // rare: the feed is behind this stream's replay
+        }
+        sent = latest;
+        return heartbeat.withLatest;
+    }
+
     private byte[] bytesOf(Delivery delivery) {
         EncodedPage page = delivery.page;
         // Once a page starts where the replay ended, no later page holds a row the replay sent.
@@ -280,7 +321,11 @@ public final class Subscriber {
             replayed = null;
         }
         int[] rows = page.visible(delivery.rows, replayed);
-        metrics.sent(rows == null ? page.size() : rows.length, delivery.visibleAt, System.currentTimeMillis());
+        int count = rows == null ? page.size() : rows.length;
+        if (count > 0) {
+            sent = page.page.next(); // the id line that closes them
+        }
+        metrics.sent(count, delivery.visibleAt, System.currentTimeMillis());
         return page.bytes(rows);
     }
 

@@ -23,6 +23,8 @@ public final class Metrics {
 
     private final Counter connections = counter("sse_connections", "SSE streams opened");
     private final Counter resumes = counter("sse_resumes", "SSE streams opened with a cursor (Last-Event-ID or ?cursor=)");
+    private final Counter fromMemory = counter("sse_starts_from_memory",
+            "SSE streams started from the ChangeFeed's recent pages, with no query");
     // No exemplars, classic histograms only: either starts the client's static scheduler thread,
     // which outlives an undeploy (Tomcat reports it as a leak).
     private final Counter ends = Counter.builder().name(PREFIX + "sse_stream_ends").withoutExemplars()
@@ -97,8 +99,12 @@ public final class Metrics {
         brakeTrips.inc();
     }
 
-    public void streamOpened(boolean resumed) {
+    /** {@code fromMemory}: replayed from the ChangeFeed's recent pages, with no query. */
+    public void streamOpened(boolean resumed, boolean fromMemory) {
         connections.inc();
+        if (fromMemory) {
+            this.fromMemory.inc();
+        }
         if (resumed) {
             resumes.inc();
         }

@@ -59,6 +59,25 @@ public record Snapshot(long xmin, long xmax, long[] xip) {
         return txid >= xmax || Arrays.binarySearch(xip, txid) >= 0;
     }
 
+    /**
+     * True when this snapshot saw every transaction {@code earlier} saw (as any snapshot taken after
+     * it does): then the rows this one had not seen are among those {@code earlier} had not seen.
+     */
+    public boolean seesAllOf(Snapshot earlier) {
+        if (xmax < earlier.xmax) {
+            return false;
+        }
+        for (long id : xip) {
+            if (id >= earlier.xmax) {
+                break; // ascending: the rest are unseen by earlier too
+            }
+            if (Arrays.binarySearch(earlier.xip, id) < 0) {
+                return false; // earlier saw it completed, this one did not
+            }
+        }
+        return true;
+    }
+
     @Override
     public String toString() {
         StringBuilder text = new StringBuilder().append(xmin).append(':').append(xmax).append(':');

@@ -3,7 +3,6 @@ package dev.notificationstream.stream;
 import dev.notificationstream.feed.Sink;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
-import dev.notificationstream.model.Snapshot;
 import jakarta.servlet.http.WebConnection;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -69,7 +68,7 @@ public final class SocketStream implements InternalHttpUpgradeHandler, Sink {
             // Tomcat set both timeouts to infinite for the upgrade; a blocking write that makes no
             // progress for this long fails, as Hub.heartbeat judges a live stream that takes nothing.
             socket.setWriteTimeout(stallMillis);
-            Snapshot replayed = replay.writeTo(new BlockingOutput(socket));
+            Subscriber.Replayed replayed = replay.writeTo(new BlockingOutput(socket));
             socket.setWriteTimeout(-1); // live, non-blocking: Subscriber.tick judges a stalled client
             if (replayed != null) {
                 subscriber.goLive(this, replayed); // false: it ended meanwhile

@@ -11,13 +11,13 @@ import dev.notificationstream.config.Config;
 import dev.notificationstream.db.CursorAheadException;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
+import dev.notificationstream.feed.Catchup;
 import dev.notificationstream.feed.Hub;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
 import dev.notificationstream.metrics.Metrics;
 import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
-import dev.notificationstream.model.Snapshot;
 import dev.notificationstream.rollout.Brake;
 import dev.notificationstream.rollout.Rollout;
 import dev.notificationstream.tomcat.BuiltAgainst;
@@ -31,12 +31,14 @@ import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.logging.Logger;
 
 /**
  * {@code GET /events}: the user's notifications as Server-Sent Events. The stream subscribes
  * first, then replays from the client's cursor (blocking writes, page by page, at the client's
- * pace), then goes live; live pages skip the rows the replay sent, so the hand-over loses nothing
+ * pace), then goes live. A start "now", or from a cursor the ChangeFeed's recent pages cover, replays
+ * from those pages with no query ({@link Hub#start}); others read the database; live pages skip the rows the replay sent, so the hand-over loses nothing
  * and repeats nothing. Over HTTP/1.1 the servlet hands the connection over to a
  * {@link SocketStream}, which replays and holds the stream with nothing of the request kept; other
  * streams (HTTP/2) replay here and stay async requests ({@link SseStream}).
@@ -128,7 +130,7 @@ public final class SseServlet extends HttpServlet {
             TokenAuthModule.refuse(response, "token_expired", null);
             return;
         }
-        // Each start is a replay query: a loop of starts is held to the pace of polls.
+        // A start may be a replay query: a loop of starts is held to the pace of polls.
         long wait = starts.tryAcquire(user);
         if (wait > 0) {
             metrics.rejected("sse_rate");
@@ -151,19 +153,35 @@ public final class SseServlet extends HttpServlet {
             return;
         }
         long opened = System.nanoTime();
-        Subscriber subscriber = hub.subscribe(audience, reason -> {
+        Consumer<StreamEnd> onEnd = reason -> {
             limits.close(user, address);
             // One line per stream, when it ends: the access log has its line when it starts
             // (over HTTP/1.1 Tomcat logs the request when the servlet hands the connection over).
             LOG.info(() -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from
                     + " seconds=" + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - opened));
-        });
+        };
+        // "Now", or a cursor the ChangeFeed's recent pages cover (extended back to it by one read
+        // shared with a storm of resumes): no query of this start's own.
+        Hub.Start recent = start.lastN() == 0 ? hub.start(audience, cursor, onEnd) : null;
+        if (recent == null && start.lastN() == 0 && extend(cursor)) {
+            recent = hub.start(audience, cursor, onEnd);
+        }
+        Subscriber subscriber;
+        Page page = null;
+        Catchup.Missed missed = null;
+        if (recent != null) {
+            subscriber = recent.subscriber();
+            missed = recent.catchup().missed();
+        } else {
+            subscriber = hub.subscribe(audience, onEnd);
+        }
         if (token != null) {
             hub.expireAt(subscriber, token.expiresAt());
         }
-        Page page;
         try {
-            page = cursor == null ? store.latest(audience, start.lastN()) : store.after(audience, cursor, Replay.PAGE);
+            if (recent == null) {
+                page = cursor == null ? store.latest(audience, start.lastN()) : store.after(audience, cursor, Replay.PAGE);
+            }
         } catch (CursorAheadException foreign) {
             subscriber.end(StreamEnd.ERROR);
             Json.error(response, 400, "invalid_cursor", "cursor: " + foreign.getMessage());
@@ -182,10 +200,10 @@ public final class SseServlet extends HttpServlet {
             return;
         }
         hub.opened(subscriber);
-        metrics.streamOpened(cursor != null);
+        metrics.streamOpened(cursor != null, missed != null);
         brake.seen(user);
         LOG.fine(() -> "stream opened user=" + user + " remote=" + address + " from=" + from);
-        Replay replay = new Replay(store, format, config.retryMs(), audience, page, subscriber, metrics);
+        Replay replay = new Replay(store, format, config.retryMs(), audience, page, missed, subscriber, metrics);
         streamHeaders(response);
         // Tomcat keeps statistics per upgrade protocol, for good, named after the request's Upgrade
         // header when it has one: a client could add names without end.
@@ -199,7 +217,7 @@ public final class SseServlet extends HttpServlet {
         ServletOutputStream out = response.getOutputStream();
         SseStream stream = new SseStream(async, out, subscriber, format, config.retryMs());
         async.addListener(stream);
-        Snapshot replayed = replay.writeTo(out);
+        Subscriber.Replayed replayed = replay.writeTo(out);
         if (replayed != null && subscriber.goLive(stream, replayed)) {
             out.setWriteListener(stream); // from here on the fan-out writes, non-blocking
         } else {
@@ -256,6 +274,16 @@ public final class SseServlet extends HttpServlet {
             response.flushBuffer();
         } catch (IOException gone) {
             subscriber.end(StreamEnd.CLIENT_GONE); // Tomcat closes the connection: no SocketStream.init
+        }
+    }
+
+    /** Extends the ChangeFeed's recent pages back to {@code cursor}; false when they cannot (or on a failure: the start reads alone). */
+    private boolean extend(Cursor cursor) {
+        try {
+            return cursor != null && hub.extend(cursor, store);
+        } catch (SQLException | RuntimeException failed) {
+            LOG.fine(() -> "recent pages not extended cursor=" + cursor + " reason=" + failed.getMessage());
+            return false;
         }
     }
 

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Notification;
+import dev.notificationstream.support.OutOfOrderWriters;
 import dev.notificationstream.support.TestDatabase;
 import java.sql.Connection;
 import java.sql.ResultSet;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.ThreadLocalRandom;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,10 +48,7 @@ class CursorConcurrencyTest {
             cursor = NotificationStore.now(connection);
         }
         long until = System.nanoTime() + 4_000_000_000L;
-        List<Thread> writers = new ArrayList<>();
-        for (int w = 0; w < 8; w++) {
-            writers.add(Thread.ofPlatform().start(() -> write(until)));
-        }
+        List<Thread> writers = OutOfOrderWriters.start(8, until, () -> TestDatabase.connect(url), () -> "NULL");
         List<Long> read = new ArrayList<>();
         long outOfOrder = 0;
         long maxSeen = 0;
@@ -83,23 +80,5 @@ class CursorConcurrencyTest {
         assertEquals(read.size(), new HashSet<>(read).size(), "no row read twice");
         assertEquals(committed, new HashSet<>(read), "every committed row read, no rolled-back one");
         assertTrue(outOfOrder > 0, "commits really landed out of id order, which 'id > last' would have lost");
-    }
-
-    private static void write(long until) {
-        ThreadLocalRandom random = ThreadLocalRandom.current();
-        try (Connection connection = TestDatabase.connect(url); Statement sql = connection.createStatement()) {
-            connection.setAutoCommit(false);
-            while (System.nanoTime() < until) {
-                sql.executeUpdate("INSERT INTO notifications (title) SELECT 'load' FROM generate_series(1, " + random.nextInt(1, 6) + ")");
-                Thread.sleep(random.nextInt(0, 50)); // hold the ids while others commit theirs
-                if (random.nextInt(10) == 0) {
-                    connection.rollback();
-                } else {
-                    connection.commit();
-                }
-            }
-        } catch (Exception e) {
-            throw new RuntimeException(e);
-        }
     }
 }

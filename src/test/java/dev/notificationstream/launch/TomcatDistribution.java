@@ -52,6 +52,30 @@ public final class TomcatDistribution implements AutoCloseable {
      * production realm of server.xml (the local run and most tests); false: the production realm.
      */
     public static Path prepare(Path base, boolean demoUsers) throws IOException {
+        return prepare(base, demoUsers ? Path.of("tomcat-conf/demo-users.xml") : null);
+    }
+
+    /**
+     * For bench/run.sh: arguments {@code BASE USERS_FILE [MAX_CONNECTIONS]} makes a CATALINA_BASE whose
+     * context reads its users from USERS_FILE, with server.xml's maxConnections raised to hold the
+     * benchmark's streams (the only change to tomcat-conf).
+     */
+    public static void main(String[] args) throws IOException {
+        Path base = prepare(Path.of(args[0]), Path.of(args[1]));
+        if (args.length > 2) {
+            Path serverXml = base.resolve("conf/server.xml");
+            String xml = Files.readString(serverXml);
+            if (!xml.contains("maxConnections=\"10000\"")) {
+                throw new IllegalStateException("server.xml no longer says maxConnections=\"10000\"");
+            }
+            // Every occurrence: the first is in the comment that explains it.
+            Files.writeString(serverXml, xml.replace("maxConnections=\"10000\"", "maxConnections=\"" + args[2] + "\""));
+        }
+        System.out.println(base);
+    }
+
+    /** {@code users}: a tomcat-users file for a MemoryRealm in the application's context; null: server.xml's realm. */
+    private static Path prepare(Path base, Path users) throws IOException {
         Path war = Path.of("target/notification-stream.war");
         if (!Files.isRegularFile(war)) {
             throw new IllegalStateException("no " + war + ": run `./mvnw -DskipTests package` first");
@@ -68,8 +92,8 @@ public final class TomcatDistribution implements AutoCloseable {
         Path descriptor = conf.resolve("Catalina/localhost/ROOT.xml");
         Files.createDirectories(descriptor.getParent());
         String context = Files.readString(tomcatConf.resolve("context.xml"));
-        if (demoUsers) {
-            copy(tomcatConf.resolve("demo-users.xml"), conf.resolve("demo-users.xml"));
+        if (users != null) {
+            copy(users, conf.resolve("demo-users.xml"));
             context = context.replace("</Context>", """
                       <!-- Local run only: the demo users of tomcat-conf/demo-users.xml instead of server.xml's realm. -->
                       <Realm className="org.apache.catalina.realm.MemoryRealm" pathname="conf/demo-users.xml" />

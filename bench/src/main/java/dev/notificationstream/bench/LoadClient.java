@@ -41,7 +41,8 @@ import java.util.concurrent.ConcurrentLinkedQueue;
  * carrying the last {@code id:} it received); {@code replace K} -> {@code opened OK FAILED} (closes K
  * random open streams, then resumes them as {@code resume} does); {@code tally FILE} ->
  * {@code tallied USERS} (per user: rows received and rows that arrived out of id order, i.e.
- * repeated, as CSV lines {@code user,received,disorder}); {@code quit}.
+ * repeated, as CSV lines {@code user,received,disorder}); {@code forget} -> {@code forgot} (the
+ * streams that ended so far will not be resumed); {@code quit}.
  */
 public final class LoadClient {
 
@@ -187,6 +188,10 @@ public final class LoadClient {
                         reply("tallied " + users);
                     }
                     case "resume" -> pendingOpen = resumeDropped();
+                    case "forget" -> { // the streams dropped so far are not to be resumed
+                        dropped.clear();
+                        reply("forgot");
+                    }
                     case "quit" -> {
                         for (Stream s : streams) {
                             s.channel.close();

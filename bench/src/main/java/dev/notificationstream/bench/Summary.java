@@ -113,10 +113,105 @@ final class Summary {
         if (Files.exists(soak)) {
             soak(dir, soak, md);
         }
+        ratios(medians, md);
+        table(dir.resolve("start-cost.csv"), md, "Stream starts (issue 17): CPU per start, fresh and resumed", List.of("kind", "n"),
+                List.of("opened", "open_ms", "caught_up_ms", "server_us_per_start", "db_us_per_start", "db_transactions_per_start", "starts_from_memory"));
+        Map<String, TreeMap<Integer, Map<String, Double>>> lock = table(dir.resolve("commit-lock.csv"), md,
+                "The NOTIFY commit lock (issue 17): one-row autocommit INSERTs", List.of("trigger", "writers"),
+                List.of("commits_per_s", "p50_ms", "p99_ms", "max_ms", "db_cpu_pct"));
+        if (!lock.isEmpty()) {
+            Chart.writeCommitLock(lock, dir.resolve("commit-lock.png"));
+        }
+        Map<String, TreeMap<Integer, Map<String, Double>>> durableLock = table(dir.resolve("commit-lock-durable.csv"), md,
+                "The NOTIFY commit lock with fsync and synchronous_commit on (--durable)", List.of("trigger", "writers"),
+                List.of("commits_per_s", "p50_ms", "p99_ms", "max_ms", "db_cpu_pct"));
+        if (!durableLock.isEmpty()) {
+            Chart.writeCommitLock(durableLock, dir.resolve("commit-lock-durable.png"));
+        }
+        Map<String, TreeMap<Integer, Map<String, Double>>> listeners = table(dir.resolve("listeners.csv"), md,
+                "K instances reduced to their ChangeFeed (issue 17): the database's cost per inserting statement", List.of("instances"),
+                List.of("db_us_per_statement", "transactions_per_statement", "idle_db_cpu_pct", "listener_cpu_pct"));
+        if (!listeners.isEmpty()) {
+            Chart.writeListeners(listeners, dir.resolve("listeners.png"));
+        }
+        table(dir.resolve("instances.csv"), md, "K instances on one PostgreSQL (issue 17)", List.of("instances", "streams_each"),
+                List.of("open", "p50_ms", "p99_ms", "max_ms", "db_cpu_ms_per_broadcast", "db_transactions_per_broadcast", "server_cpu_ms_per_broadcast",
+                        "targeted_p50_ms", "targeted_p99_ms", "targeted_db_cpu_pct"));
         Files.writeString(dir.resolve("summary.md"), md);
         if (!medians.isEmpty()) {
             Chart.write(medians, dir.resolve("latency-memory.png"));
         }
+    }
+
+    /** The hold/broadcast medians of this application on the distribution against nginx + Nchan, at each N both ran. */
+    private static void ratios(Map<String, TreeMap<Integer, Map<String, Double>>> medians, StringBuilder md) {
+        TreeMap<Integer, Map<String, Double>> nchan = medians.get("nchan");
+        if (nchan == null) {
+            return;
+        }
+        String[][] columns = {{"rss_per_stream_kib", "RSS/stream"}, {"p50_ms", "p50"}, {"p99_ms", "p99"}, {"server_us_per_event", "server µs/event"}};
+        for (String variant : medians.keySet()) {
+            if (variant.equals("nchan")) {
+                continue;
+            }
+            md.append("## ").append(variant).append(" / nchan (medians; below 1: less than Nchan)\n\n| N |");
+            for (String[] c : columns) {
+                md.append(' ').append(c[1]).append(" |");
+            }
+            md.append("\n|---|").append("---|".repeat(columns.length)).append('\n');
+            medians.get(variant).forEach((n, ours) -> {
+                Map<String, Double> theirs = nchan.get(n);
+                if (theirs == null) {
+                    return;
+                }
+                md.append("| ").append(n).append(" |");
+                for (String[] c : columns) {
+                    md.append(String.format(Locale.ROOT, " %.2f (%s / %s) |", ours.get(c[0]) / theirs.get(c[0]), format(ours.get(c[0])), format(theirs.get(c[0]))));
+                }
+                md.append('\n');
+            });
+            md.append('\n');
+        }
+    }
+
+    /**
+     * A results file as a table of medians: rows grouped by {@code keys} (the last one numeric, the
+     * x of the returned series; the others name the series), {@code values} their medians.
+     */
+    private static Map<String, TreeMap<Integer, Map<String, Double>>> table(Path file, StringBuilder md, String title, List<String> keys,
+            List<String> values) throws IOException {
+        Map<String, TreeMap<Integer, Map<String, Double>>> series = new LinkedHashMap<>();
+        if (!Files.exists(file)) {
+            return series;
+        }
+        List<String[]> rows = Csv.read(file);
+        List<String> h = Arrays.asList(rows.get(0));
+        Map<List<String>, List<String[]>> groups = new LinkedHashMap<>();
+        for (String[] r : rows.subList(1, rows.size())) {
+            groups.computeIfAbsent(keys.stream().map(k -> r[h.indexOf(k)]).toList(), k -> new ArrayList<>()).add(r);
+        }
+        md.append("## ").append(title).append(" (").append(file.getFileName()).append(")\n\n| ").append(String.join(" | ", keys))
+                .append(" | runs | load avg | ").append(String.join(" | ", values)).append(" |\n|")
+                .append("---|".repeat(keys.size() + 2 + values.size())).append('\n');
+        groups.forEach((key, group) -> {
+            md.append("| ").append(String.join(" | ", key)).append(" | ").append(group.size()).append(" | ")
+                    .append(String.join("; ", group.stream().map(r -> r[h.indexOf("load_avg")]).toList()));
+            Map<String, Double> m = new LinkedHashMap<>();
+            for (String v : values) {
+                double median = median(group.stream().mapToDouble(r -> Double.parseDouble(r[h.indexOf(v)])).toArray());
+                m.put(v, median);
+                md.append(" | ").append(format(median));
+            }
+            md.append(" |\n");
+            String name = keys.size() > 1 ? String.join(" ", key.subList(0, key.size() - 1)) : title;
+            try {
+                series.computeIfAbsent(name, k -> new TreeMap<>()).put(Integer.parseInt(key.getLast()), m);
+            } catch (NumberFormatException notNumeric) {
+                // a table only
+            }
+        });
+        md.append('\n');
+        return series;
     }
 
     /** Scenario 8: each run's totals, and the chart of its minutes. */
