@@ -97,10 +97,10 @@ public final class Hub {
      * Subscribes a stream that starts from {@code from} (null: "now") if what it missed is all in
      * the recent pages; null when it is not (the caller reads the database instead).
      */
-    public Start start(Audience audience, Cursor from, Consumer<StreamEnd> onEnd) {
+    public Start start(Audience audience, Cursor from, long requestMillis, Consumer<StreamEnd> onEnd) {
         publishing.lock();
         try {
-            Catchup catchup = recent.since(audience, from);
+            Catchup catchup = recent.since(audience, from, requestMillis);
             return catchup == null ? null : new Start(subscribe(audience, onEnd), catchup);
         } finally {
             publishing.unlock();
@@ -225,7 +225,7 @@ public final class Hub {
         EncodedPage encoded = rows.isEmpty() ? null : encoder.encode(page);
         publishing.lock();
         try {
-            recent.add(page, encoded, System.nanoTime());
+            recent.add(page, encoded, System.nanoTime(), visibleAtMillis);
             deliver(page, encoded, visibleAtMillis);
         } finally {
             publishing.unlock();

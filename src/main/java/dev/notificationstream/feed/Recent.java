@@ -35,6 +35,8 @@ final class Recent {
     private Cursor start;
     /** The cursor after the last page published; null before the first. */
     private Cursor last;
+    /** When the feed began the read of the last page (wall clock, ms). */
+    private long readStartedMillis;
     /** Read marks after this snapshot are all here; null before the first. */
     private Snapshot marksStart;
     /** The snapshot of the last marks read. */
@@ -45,8 +47,12 @@ final class Recent {
         this.maxAgeNanos = maxAgeNanos;
     }
 
-    /** {@code encoded}: the page's events, or null when it has no rows. */
-    void add(Page page, EncodedPage encoded, long now) {
+    /**
+     * {@code encoded}: the page's events, or null when it has no rows; {@code readStartedMillis}:
+     * when the feed began the read (its snapshot saw every commit before).
+     */
+    void add(Page page, EncodedPage encoded, long now, long readStartedMillis) {
+        this.readStartedMillis = readStartedMillis;
         if (last == null || !page.from().equals(last)) {
             clear(); // the first page, or the feed started over: nothing before it is known to be complete
         }
@@ -125,15 +131,19 @@ final class Recent {
     }
 
     /**
-     * What a stream starting from {@code from} (null: "now") missed, if it is all here: null when
-     * the cursor is older than the window, inside a batch, or ahead of the feed (perhaps from
-     * another database: the database path tells).
+     * What a stream starting from {@code from} (null: "now", the moment of {@code requestMillis})
+     * missed, if it is all here: null when the cursor is older than the window, inside a batch, or
+     * ahead of the feed (perhaps from another database: the database path tells), and for "now"
+     * when the feed's last read began before the request.
      */
-    Catchup since(Audience audience, Cursor from) {
+    Catchup since(Audience audience, Cursor from, long requestMillis) {
         if (start == null || last == null) {
             return null;
         }
         if (from == null) {
+            if (readStartedMillis <= requestMillis) {
+                return null; // "now" is the request's: a row committed before it but not read yet would come live
+            }
             return new Catchup(audience, null, List.of(), last, List.of());
         }
         if (!covers(from)) {

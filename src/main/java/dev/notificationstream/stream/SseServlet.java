@@ -116,6 +116,7 @@ public final class SseServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
+        long requested = System.currentTimeMillis(); // "now" for a start without a cursor
         String user = request.getRemoteUser();
         String address = request.getRemoteAddr();
         Start start = check(request, response);
@@ -162,9 +163,9 @@ public final class SseServlet extends HttpServlet {
         };
         // "Now", or a cursor the ChangeFeed's recent pages cover (extended back to it by one read
         // shared with a storm of resumes): no query of this start's own.
-        Hub.Start recent = start.lastN() == 0 ? hub.start(audience, cursor, onEnd) : null;
+        Hub.Start recent = start.lastN() == 0 ? hub.start(audience, cursor, requested, onEnd) : null;
         if (recent == null && start.lastN() == 0 && extend(cursor)) {
-            recent = hub.start(audience, cursor, onEnd);
+            recent = hub.start(audience, cursor, requested, onEnd);
         }
         Subscriber subscriber;
         Page page = null;

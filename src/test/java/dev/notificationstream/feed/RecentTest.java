@@ -39,7 +39,7 @@ class RecentTest {
     }
 
     private static void add(Recent recent, Page page, long nanos) {
-        recent.add(page, page.rows().isEmpty() ? null : FORMAT.encode(page), nanos);
+        recent.add(page, page.rows().isEmpty() ? null : FORMAT.encode(page), nanos, 1_000); // read at t = 1 s
     }
 
     /** Ids of the notifications in the missed events. */
@@ -63,7 +63,7 @@ class RecentTest {
 
     @Test
     void a_cursor_inside_the_window_gets_exactly_the_rows_it_had_not_seen_then_the_window_s_cursor() {
-        Catchup.Missed missed = window().since(ALICE, at("100:102:100")).missed();
+        Catchup.Missed missed = window().since(ALICE, at("100:102:100"), 0).missed();
         String events = text(missed);
         assertTrue(events.contains("\"id\":1,"), events); // committed late, after a cursor that saw 101
         assertFalse(events.contains("\"id\":2,"), events); // its cursor saw it
@@ -76,13 +76,19 @@ class RecentTest {
 
     @Test
     void the_window_s_first_cursor_gets_every_row_of_the_user_s() {
-        String events = text(window().since(ALICE, at("100:100:")).missed());
+        String events = text(window().since(ALICE, at("100:100:"), 0).missed());
         assertTrue(events.contains("\"id\":1,") && events.contains("\"id\":2,"), events);
     }
 
     @Test
+    void a_fresh_start_after_the_feed_s_last_read_began_goes_to_the_database() {
+        assertNull(window().since(ALICE, null, 1_000), "a row committed before the request may not have been read yet");
+        assertNotNull(window().since(ALICE, null, 999));
+    }
+
+    @Test
     void a_fresh_start_gets_the_window_s_cursor_and_nothing_else() {
-        Catchup.Missed missed = window().since(ALICE, null).missed();
+        Catchup.Missed missed = window().since(ALICE, null, 0).missed();
         assertEquals(List.of(), missed.events());
         assertFalse(missed.endsAtNext());
         assertEquals(at("102:103:"), missed.next());
@@ -91,12 +97,12 @@ class RecentTest {
     @Test
     void cursors_older_than_the_window_inside_a_batch_or_ahead_of_the_feed_go_to_the_database() {
         Recent recent = window();
-        assertNull(recent.since(ALICE, at("99:100:99")), "it had not seen 99, which the window's start had");
-        assertNull(recent.since(ALICE, at("90:95:")), "older than the window");
-        assertNull(recent.since(ALICE, Cursor.within(Snapshot.parse("100:100:"), Snapshot.parse("100:102:100"), 101, 2)),
+        assertNull(recent.since(ALICE, at("99:100:99"), 0), "it had not seen 99, which the window's start had");
+        assertNull(recent.since(ALICE, at("90:95:"), 0), "older than the window");
+        assertNull(recent.since(ALICE, Cursor.within(Snapshot.parse("100:100:"), Snapshot.parse("100:102:100"), 101, 2), 0),
                 "inside a batch");
-        assertNull(recent.since(ALICE, at("104:104:")), "ahead of the feed: perhaps another database's");
-        assertNotNull(recent.since(ALICE, at("101:103:101")), "newer than the window's start, not ahead of it");
+        assertNull(recent.since(ALICE, at("104:104:"), 0), "ahead of the feed: perhaps another database's");
+        assertNotNull(recent.since(ALICE, at("101:103:101"), 0), "newer than the window's start, not ahead of it");
     }
 
     @Test
@@ -107,7 +113,7 @@ class RecentTest {
         add(recent, new Page(before, List.of(row(1, "alice", 100), row(2, "alice", 101)), Cursor.within(before.base(), batch, 101, 2), true, List.of()), 0);
         recent.addMarks(Snapshot.parse("100:100:"), Map.of(), batch, 0);
         Cursor finished = Cursor.at(batch); // read through the database to the batch's end
-        Catchup.Missed missed = recent.since(ALICE, finished).missed();
+        Catchup.Missed missed = recent.since(ALICE, finished, 0).missed();
         assertEquals(List.of(), missed.events());
         assertEquals(finished, missed.next(), "not the feed's cursor inside the batch: a resume from it would repeat rows");
         assertFalse(missed.endsAtNext());
@@ -122,8 +128,8 @@ class RecentTest {
         add(recent, page(c0, c1, row(1, "alice", 100)), 0);
         recent.addMarks(Snapshot.parse("100:100:"), Map.of(), Snapshot.parse("101:101:"), 0);
         add(recent, page(c1, c2, row(2, "alice", 101)), 20);
-        assertNull(recent.since(ALICE, c0), "its page is gone");
-        String events = text(recent.since(ALICE, c1).missed());
+        assertNull(recent.since(ALICE, c0, 0), "its page is gone");
+        String events = text(recent.since(ALICE, c1, 0).missed());
         assertTrue(events.contains("\"id\":2,") && !events.contains("\"id\":1,"), events);
     }
 
@@ -132,8 +138,8 @@ class RecentTest {
         Recent recent = window();
         add(recent, page(at("110:110:"), at("111:111:")), 0);
         recent.addMarks(Snapshot.parse("110:110:"), Map.of(), Snapshot.parse("111:111:"), 0);
-        assertNull(recent.since(ALICE, at("102:103:")));
-        assertNotNull(recent.since(ALICE, at("110:110:")));
+        assertNull(recent.since(ALICE, at("102:103:"), 0));
+        assertNotNull(recent.since(ALICE, at("110:110:"), 0));
     }
 
     @Test
