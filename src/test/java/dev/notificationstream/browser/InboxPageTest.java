@@ -116,6 +116,8 @@ class InboxPageTest {
 
     @Test
     void sign_out_ends_this_tabs_stream_and_says_how_to_finish_a_basic_sign_in() throws Exception {
+        // The server is the class's: the streams of the earlier tests' browsers end as those quit, not at once.
+        assertEquals(0, server.awaitActiveStreams(0, Duration.ofSeconds(30)), "the earlier tests' streams have ended");
         browser.openInbox(server.url(), "bob");
         browser.await(WAIT, "live", d -> "live".equals(browser.state()));
         assertEquals(1, server.awaitActiveStreams(1, WAIT));
