@@ -2,7 +2,6 @@ package dev.notificationstream.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.notificationstream.http.Json;
-import dev.notificationstream.http.Params;
 import dev.notificationstream.http.RateLimiter;
 import dev.notificationstream.http.RequestGuard;
 import dev.notificationstream.metrics.Metrics;
@@ -40,23 +39,14 @@ public final class ClientEventsServlet extends HttpServlet {
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
         String user = request.getRemoteUser();
+        JsonNode body = guard.acceptJsonPost(request, response, limiter, () -> metrics.rejected("client_events_rate"),
+                "reporting client events too often; batch them");
+        if (body == null) {
+            return;
+        }
         List<ClientEvent> events;
         try {
-            guard.checkJsonPost(request);
-            Params.allowOnly(request);
-            long wait = limiter.tryAcquire(user);
-            if (wait > 0) {
-                metrics.rejected("client_events_rate");
-                Json.refuse(response, 429, wait, "rate_limited", "reporting client events too often; batch them");
-                return;
-            }
-            events = parse(guard.readJson(request));
-        } catch (RequestGuard.Refused refused) {
-            Json.error(response, refused.status, refused.error, refused.getMessage());
-            return;
-        } catch (Params.BadRequest bad) {
-            Json.error(response, 400, bad.error, bad.getMessage());
-            return;
+            events = parse(body);
         } catch (IllegalArgumentException invalid) {
             Json.error(response, 400, "invalid_event", invalid.getMessage());
             return;

@@ -129,23 +129,14 @@ public final class NotificationsServlet extends HttpServlet {
             Json.error(response, 403, "forbidden", "publishing needs the '" + NOTIFIER_ROLE + "' role");
             return;
         }
+        JsonNode body = guard.acceptJsonPost(request, response, publishes, () -> metrics.rejected("publish_rate"),
+                "publishing too often; wait a moment");
+        if (body == null) {
+            return;
+        }
         NewNotification row;
         try {
-            guard.checkJsonPost(request);
-            Params.allowOnly(request);
-            long wait = publishes.tryAcquire(user);
-            if (wait > 0) {
-                metrics.rejected("publish_rate");
-                Json.refuse(response, 429, wait, "rate_limited", "publishing too often; wait a moment");
-                return;
-            }
-            row = parse(guard.readJson(request));
-        } catch (RequestGuard.Refused refused) {
-            Json.error(response, refused.status, refused.error, refused.getMessage());
-            return;
-        } catch (Params.BadRequest bad) {
-            Json.error(response, 400, bad.error, bad.getMessage());
-            return;
+            row = parse(body);
         } catch (IllegalArgumentException invalid) {
             Json.error(response, 400, "invalid_notification", invalid.getMessage());
             return;

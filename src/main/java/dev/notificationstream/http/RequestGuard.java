@@ -11,6 +11,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.cfg.JsonNodeFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -82,6 +83,31 @@ public final class RequestGuard {
         if (request.getContentLengthLong() > maxBytes) {
             throw new Refused(413, "too_large", "the body must be at most " + maxBytes + " bytes");
         }
+    }
+
+    /**
+     * The body of a JSON POST that passes every check and the user's {@code limiter}; null when it
+     * did not, and then the refusal has been answered (and {@code onRateLimited} run for a 429).
+     * One place for what publishing and client reports both need.
+     */
+    public JsonNode acceptJsonPost(HttpServletRequest request, HttpServletResponse response, RateLimiter limiter,
+            Runnable onRateLimited, String tooOften) throws IOException {
+        try {
+            checkJsonPost(request);
+            Params.allowOnly(request);
+            long wait = limiter.tryAcquire(request.getRemoteUser());
+            if (wait > 0) {
+                onRateLimited.run();
+                Json.refuse(response, 429, wait, "rate_limited", tooOften);
+                return null;
+            }
+            return readJson(request);
+        } catch (Refused refused) {
+            Json.error(response, refused.status, refused.error, refused.getMessage());
+        } catch (Params.BadRequest bad) {
+            Json.error(response, 400, bad.error, bad.getMessage());
+        }
+        return null;
     }
 
     /** {@code application/json}, with no parameter but {@code charset=utf-8} (RFC 8259: JSON is UTF-8). */
