@@ -5,22 +5,36 @@ import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Snapshot;
 import java.sql.Connection;
+import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.Arrays;
 import java.util.Set;
 
 /**
- * What a read by cursor costs at 10 million rows (docs/scaling.md), through the application's own
- * NotificationStore: each kind of read 21 times (-Druns=N), the median, and its plan (EXPLAIN
- * ANALYZE, BUFFERS). See bench/reads/run.sh.
+ * What a read by cursor, and a read of a user's newest rows, cost at 10 million rows
+ * (docs/scaling.md), through the application's own NotificationStore: each kind of read 21 times
+ * (-Druns=N), the median, and its plan (EXPLAIN ANALYZE, BUFFERS). See bench/reads/run.sh.
  *
- * <p>The table (filled when empty, migrations first): 10,000,000 rows in 1,000 transactions of
- * 10,000 (a tenth broadcasts, the rest over 5,000 users), then 1,500 one-row transactions.
+ * <p>The table (filled when empty, migrations first), {@code -Dtable=dense} (the default):
+ * 10,000,000 rows in 1,000 transactions of 10,000 (a tenth broadcasts, the rest over 5,000
+ * users), then 1,500 one-row transactions. {@code -Dtable=sparse}: 10 broadcasts and 20 rows for
+ * the role {@code auditors} first, then 10,000,000 rows over 100,000 users (100 each) in 1,000
+ * transactions, then 3 rows for {@code newcomer}: where a user's rows are few, a walk of the
+ * primary key back to {@code limit} of them is a walk of the table.
  */
 public class CursorReads {
 
     static final int RUNS = Integer.getInteger("runs", 21);
+    static final boolean SPARSE = System.getProperty("table", "dense").equals("sparse");
+
+    /** The read of a user's newest rows before migration V6: one walk of the primary key, newest first, with the audience as a filter. */
+    static final String LATEST_BEFORE_V6 = """
+            EXPLAIN (ANALYZE, BUFFERS)
+            SELECT id FROM notifications
+            WHERE id < ? AND (recipient = ? OR recipient IS NULL AND (recipient_role IS NULL OR recipient_role = ANY (?)))
+              AND (expires_at IS NULL OR expires_at > now())
+            ORDER BY id DESC LIMIT ?""";
 
     public static void main(String[] args) throws Exception {
         String url = args[0];
@@ -31,12 +45,21 @@ public class CursorReads {
                     database.migrate(); // else the schema is the one to measure, migrated or not
                 }
                 fill(statement);
+                System.out.println("rows=" + scalar(statement, "SELECT count(*) FROM notifications") + " server=" + scalar(statement, "SHOW server_version_num"));
+                if (SPARSE) {
+                    long middle = scalar(statement, "SELECT max(id) / 2 FROM notifications");
+                    newest(store, sql, "user42's newest 100 (100 rows of their own in 10,000,000)", new Audience("user42", Set.of()), Long.MAX_VALUE);
+                    newest(store, sql, "newcomer's newest 100 (3 of their own, 20 for their role, 10 broadcasts, all but theirs the oldest rows)",
+                            new Audience("newcomer", Set.of("auditors")), Long.MAX_VALUE);
+                    newest(store, sql, "user42's 100 older than the middle of the table (\"Load older\")", new Audience("user42", Set.of()), middle);
+                    return;
+                }
+                newest(store, sql, "user42's newest 100", new Audience("user42", Set.of()), Long.MAX_VALUE);
                 long newest = scalar(statement, "SELECT max(txid)::text::bigint FROM notifications");
                 Cursor now = NotificationStore.now(sql);
                 Cursor old500 = Cursor.at(new Snapshot(newest - 499, newest - 499, new long[0]));
                 Cursor bulkStart = Cursor.at(new Snapshot(newest - 1999, newest - 1999, new long[0])); // before the last 500 bulk transactions
                 Audience user = new Audience("user42", Set.of());
-                System.out.println("rows=" + scalar(statement, "SELECT count(*) FROM notifications") + " server=" + scalar(statement, "SHOW server_version_num"));
                 measure(store, sql, "feed, current cursor", null, now);
                 measure(store, sql, "feed, cursor 500 transactions old (1,500 one-row transactions ago)", null, old500);
                 Cursor inside = store.after(sql, null, bulkStart, 1000).next();
@@ -55,6 +78,22 @@ public class CursorReads {
         System.out.println("filling the table (a few minutes)");
         statement.execute("SET synchronous_commit = off");
         statement.execute("ALTER TABLE notifications DISABLE TRIGGER USER"); // txid's default is the writing transaction's id all the same
+        if (SPARSE) {
+            statement.execute("INSERT INTO notifications (title) SELECT 'for everyone ' || g FROM generate_series(1, 10) g");
+            statement.execute("INSERT INTO notifications (recipient_role, title) SELECT 'auditors', 'for auditors ' || g FROM generate_series(1, 20) g");
+            statement.execute("""
+                    DO $$ BEGIN
+                      FOR t IN 1..1000 LOOP
+                        INSERT INTO notifications (recipient, title, body)
+                        SELECT 'user' || (g % 100000), 'bulk ' || g, repeat('x', 100) FROM generate_series(1, 10000) g;
+                        COMMIT;
+                      END LOOP;
+                    END $$""");
+            statement.execute("INSERT INTO notifications (recipient, title) SELECT 'newcomer', 'welcome ' || g FROM generate_series(1, 3) g");
+            statement.execute("ALTER TABLE notifications ENABLE TRIGGER USER");
+            statement.execute("VACUUM ANALYZE notifications");
+            return;
+        }
         statement.execute("""
                 DO $$ BEGIN
                   FOR t IN 1..1000 LOOP
@@ -79,6 +118,34 @@ public class CursorReads {
         try (ResultSet result = statement.executeQuery(query)) {
             result.next();
             return result.getLong(1);
+        }
+    }
+
+    /** {@code store.latest} 21 times, its plan, and the plan of the read before V6 for the same rows. */
+    private static void newest(NotificationStore store, Connection sql, String name, Audience audience, long beforeId) throws Exception {
+        int limit = 100;
+        long[] micros = new long[RUNS];
+        Page page = null;
+        for (int i = 0; i < RUNS; i++) {
+            long started = System.nanoTime();
+            page = store.latest(audience, limit, beforeId);
+            micros[i] = (System.nanoTime() - started) / 1000;
+        }
+        Arrays.sort(micros);
+        System.out.printf("%n== newest: %s: %d rows, median %.2f ms (min %.2f, max %.2f)%n", name, page.rows().size(),
+                micros[RUNS / 2] / 1000.0, micros[0] / 1000.0, micros[RUNS - 1] / 1000.0);
+        System.out.println(store.explainLatest(sql, audience, limit, beforeId));
+        try (PreparedStatement before = sql.prepareStatement(LATEST_BEFORE_V6)) {
+            before.setLong(1, beforeId);
+            before.setString(2, audience.user());
+            before.setArray(3, sql.createArrayOf("text", audience.roles().toArray()));
+            before.setInt(4, limit);
+            System.out.println("-- the same read before V6:");
+            try (ResultSet plan = before.executeQuery()) {
+                while (plan.next()) {
+                    System.out.println(plan.getString(1));
+                }
+            }
         }
     }
 

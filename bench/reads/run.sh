@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# What a read by cursor costs at 10 million rows: bench/reads/run.sh jdbc:postgresql://127.0.0.1:5432/bench?user=postgres
+# What a read by cursor and a read of the newest rows cost at 10 million rows:
+#   bench/reads/run.sh jdbc:postgresql://127.0.0.1:5432/bench?user=postgres
+#   JAVA_OPTS=-Dtable=sparse bench/reads/run.sh jdbc:postgresql://127.0.0.1:5432/sparse?user=postgres   # few rows per user
 # (an empty database is migrated and filled first: a few minutes). Results: docs/scaling.md,
 # "What a read costs".
 set -euo pipefail
@@ -7,4 +9,4 @@ cd "$(dirname "$0")/../.."
 export JAVA_HOME="${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 ./mvnw -B -q -DskipTests compile org.apache.maven.plugins:maven-dependency-plugin:3.9.0:build-classpath \
   -Dmdep.includeScope=runtime -Dmdep.outputFile=target/reads.classpath
-exec "$JAVA_HOME/bin/java" -cp "target/classes:$(cat target/reads.classpath)" bench/reads/CursorReads.java "$1"
+exec "$JAVA_HOME/bin/java" ${JAVA_OPTS:-} -cp "target/classes:$(cat target/reads.classpath)" bench/reads/CursorReads.java "$1"

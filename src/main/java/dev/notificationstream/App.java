@@ -62,7 +62,8 @@ public final class App implements ServletContextListener {
         if (config.migrateOnStart()) {
             database.migrate();
         }
-        NotificationStore store = new NotificationStore(database.dataSource());
+        NotificationStore store = new NotificationStore(database.dataSource(), timeouts.clientConnections(config.poolSize()),
+                timeouts.connectionTimeoutMs());
         warnAboutStoredRows(store);
         EventFormat format = new EventFormat();
         Metrics metrics = new Metrics();

@@ -54,7 +54,7 @@ public final class Routes {
         StreamLimits limits = new StreamLimits(config.maxStreams(), config.maxStreamsPerUser(), config.maxStreamsPerAddress());
         RateLimiter starts = new RateLimiter(config.maxStreamsPerUser(), TimeUnit.MILLISECONDS.toNanos(startSettings.minIntervalMs()));
         ServletRegistration.Dynamic events = context.addServlet("events",
-                new SseServlet(config, store, hub, format, limits, starts, metrics, rollout, brake));
+                new SseServlet(config, store, hub, feed, format, limits, starts, metrics, rollout, brake));
         events.setAsyncSupported(true);
         events.addMapping("/events");
 

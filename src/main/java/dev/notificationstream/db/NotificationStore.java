@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.sql.SQLTransientConnectionException;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,6 +19,8 @@ import java.util.HashSet;
 import java.util.Map;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import javax.sql.DataSource;
 
 /**
@@ -112,23 +115,78 @@ public final class NotificationStore {
     private static final NamedSql AFTER_FOR_USER = after(false, true);
     private static final NamedSql AFTER_FOR_USER_IN_BATCH = after(true, true);
 
-    /** A fresh start: the user's newest rows (below an id: older ones) and the cursor for "now". */
+    /**
+     * A fresh start (and a page's "older"): the user's newest rows below an id, and the cursor for
+     * "now". One index range scan in id order per audience, each stopping after {@code limit} rows:
+     * the user's own on {@code (recipient, id)}, everyone's on V6's {@code (id)} of rows for
+     * everyone, each role's on {@code (recipient_role, id)}. One scan over the primary key with the
+     * audience as a filter walked back past every other user's rows until it had {@code limit} of
+     * this user's: at 10 million rows, seconds for a user with few (docs/scaling.md).
+     */
     private static final NamedSql LATEST = new NamedSql("""
             SELECT s.*, n.*
-            FROM (SELECT pg_current_snapshot()::text AS snapshot, %s) s
+            FROM (SELECT pg_current_snapshot()::text AS snapshot, %1$s) s
             LEFT JOIN LATERAL (
-                SELECT %s %s FROM notifications
-                WHERE id < :before %s %s
-                ORDER BY id DESC
+                SELECT newest.*, EXISTS (SELECT 1 FROM notification_reads r
+                                         WHERE r.username = :user AND r.notification_id = newest.id) AS read
+                FROM ((SELECT %2$s FROM notifications
+                       WHERE recipient = :user AND id < :before %3$s ORDER BY id DESC LIMIT :limit)
+                      UNION ALL
+                      (SELECT %2$s FROM notifications
+                       WHERE recipient IS NULL AND recipient_role IS NULL AND id < :before %3$s ORDER BY id DESC LIMIT :limit)
+                      UNION ALL
+                      (SELECT theirs.* FROM unnest(:roles::text[]) AS role(name)
+                       CROSS JOIN LATERAL (SELECT %2$s FROM notifications
+                                           WHERE recipient_role = role.name AND id < :before %3$s
+                                           ORDER BY id DESC LIMIT :limit) theirs)) newest
+                ORDER BY newest.id DESC
                 LIMIT :limit
             ) n ON true
             ORDER BY n.id
-            """.formatted(DURABLE, COLUMNS, READ, FOR_USER, LIVE));
+            """.formatted(DURABLE, COLUMNS, LIVE));
 
     private final DataSource dataSource;
+    private final Semaphore clientReads;
+    private final long clientWaitMillis;
 
+    /** With no share for clients' reads: for tools and tests that read alone. */
     public NotificationStore(DataSource dataSource) {
+        this(dataSource, Integer.MAX_VALUE, 0);
+    }
+
+    /**
+     * Clients' reads (a stream's replay, a poll, an unread count) hold at most
+     * {@code clientConnections} of the pool's connections at once, and wait their turn in order for
+     * at most {@code clientWaitMillis} (then, as for an empty pool, 503). A storm of catch-ups, every
+     * client of a restarted instance with an old cursor, would otherwise take every connection, and
+     * readiness, read marks, publishing and the feed's reads through the pool would queue behind it
+     * and fail: readiness would take the instance out of rotation just when its clients came back.
+     */
+    public NotificationStore(DataSource dataSource, int clientConnections, long clientWaitMillis) {
         this.dataSource = dataSource;
+        this.clientReads = new Semaphore(clientConnections, true);
+        this.clientWaitMillis = clientWaitMillis;
+    }
+
+    private interface Read<T> {
+        T run(Connection connection) throws SQLException;
+    }
+
+    /** A read for one client, within their share of the pool. */
+    private <T> T forClient(Read<T> read) throws SQLException {
+        try {
+            if (!clientReads.tryAcquire(clientWaitMillis, TimeUnit.MILLISECONDS)) {
+                throw new SQLTransientConnectionException("every connection clients may use is busy (DATABASE_POOL_RESERVE)");
+            }
+        } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
+            throw new SQLTransientConnectionException("interrupted while waiting for a connection");
+        }
+        try (Connection connection = dataSource.getConnection()) {
+            return read.run(connection);
+        } finally {
+            clientReads.release();
+        }
     }
 
     /** A pooled connection, for several reads in a row ({@link #after(Connection, Audience, Cursor, int)}, {@link #readsAfter}). */
@@ -136,11 +194,9 @@ public final class NotificationStore {
         return dataSource.getConnection();
     }
 
-    /** Reads with a pooled connection. {@code audience} null reads every user's rows (the ChangeFeed). */
+    /** A client's read (a replay's page, a poll), with a pooled connection of their share. */
     public Page after(Audience audience, Cursor from, int limit) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            return after(connection, audience, from, limit);
-        }
+        return forClient(connection -> after(connection, audience, from, limit));
     }
 
     /**
@@ -175,8 +231,13 @@ public final class NotificationStore {
      * with buffers): for the plan checks, CursorPlanTest and bench/reads.
      */
     public String explainAfter(Connection connection, Audience audience, Cursor from, int limit) throws SQLException {
-        try (PreparedStatement explain = afterSql(audience, from).explained().prepare(connection, afterValues(connection, audience, from, limit));
-                ResultSet plan = explain.executeQuery()) {
+        try (PreparedStatement explain = afterSql(audience, from).explained().prepare(connection, afterValues(connection, audience, from, limit))) {
+            return plan(explain);
+        }
+    }
+
+    private static String plan(PreparedStatement explain) throws SQLException {
+        try (ResultSet plan = explain.executeQuery()) {
             StringBuilder text = new StringBuilder();
             while (plan.next()) {
                 text.append(plan.getString(1)).append('\n');
@@ -222,16 +283,26 @@ public final class NotificationStore {
 
     /** The user's newest {@code count} rows with an id below {@code beforeId} (a page's "older"), oldest first. */
     public Page latest(Audience audience, int count, long beforeId) throws SQLException {
-        try (Connection connection = dataSource.getConnection()) {
-            Map<String, Object> values = audienceValues(connection, audience);
-            values.put("before", beforeId);
-            values.put("limit", count);
-            Result result;
-            try (PreparedStatement query = LATEST.prepare(connection, values)) {
-                result = read(query, true, false);
+        return forClient(connection -> {
+            try (PreparedStatement query = LATEST.prepare(connection, latestValues(connection, audience, count, beforeId))) {
+                Result result = read(query, true, false);
+                return new Page(null, result.rows, Cursor.at(result.snapshot), false, List.of());
             }
-            return new Page(null, result.rows, Cursor.at(result.snapshot), false, List.of());
+        });
+    }
+
+    /** The plan of {@link #latest(Audience, int, long)} as it runs (EXPLAIN ANALYZE, with buffers): for CursorPlanTest and bench/reads. */
+    public String explainLatest(Connection connection, Audience audience, int count, long beforeId) throws SQLException {
+        try (PreparedStatement explain = LATEST.explained().prepare(connection, latestValues(connection, audience, count, beforeId))) {
+            return plan(explain);
         }
+    }
+
+    private static Map<String, Object> latestValues(Connection connection, Audience audience, int count, long beforeId) throws SQLException {
+        Map<String, Object> values = audienceValues(connection, audience);
+        values.put("before", beforeId);
+        values.put("limit", count);
+        return values;
     }
 
     /** The cursor for "now": every committed row counts as seen. */
@@ -341,12 +412,13 @@ public final class NotificationStore {
 
     /** The user's rows (not expired) they have not marked read. */
     public long unreadCount(Audience audience) throws SQLException {
-        try (Connection connection = dataSource.getConnection();
-                PreparedStatement count = UNREAD_COUNT.prepare(connection, audienceValues(connection, audience));
-                ResultSet result = count.executeQuery()) {
-            result.next();
-            return result.getLong(1);
-        }
+        return forClient(connection -> {
+            try (PreparedStatement count = UNREAD_COUNT.prepare(connection, audienceValues(connection, audience));
+                    ResultSet result = count.executeQuery()) {
+                result.next();
+                return result.getLong(1);
+            }
+        });
     }
 
     /**

@@ -63,6 +63,8 @@ public final class ChangeFeed {
     private final ReentrantLock reading = new ReentrantLock();
     /** After the last page published; null before the first read. */
     private Cursor cursor;
+    /** When the last read began (epoch ms): every row committed before then was in it. */
+    private long lastReadBeganMillis;
     /** Read marks are followed by a snapshot of their own: they are not paged with the rows. */
     private Snapshot readsSeen;
     /** Whether the last catch-up found rows: then more are likely on the way, so read again at once. */
@@ -190,6 +192,40 @@ public final class ChangeFeed {
         }
     }
 
+    /**
+     * Makes sure a read that began after {@code requestMillis} has been published, reading through
+     * the pool if none has: a stream start "now" is then served from the recent pages, which hold
+     * every row committed before its request. A storm of starts shares the reads: each waits for
+     * the read in progress, and the first to find that it began too early reads for all that wait
+     * behind it. False when the feed does not run or the read failed (the start reads alone).
+     */
+    public boolean readAfter(long requestMillis) {
+        if (!running) {
+            return false;
+        }
+        reading.lock();
+        try {
+            if (lastReadBeganMillis > requestMillis) {
+                return true; // the read this one waited for, or one since, began after the request
+            }
+            while (System.currentTimeMillis() <= requestMillis) {
+                Thread.sleep(1); // a read begun in the request's millisecond might not see a commit of that millisecond
+            }
+            try (Connection connection = pool.getConnection()) {
+                read(connection);
+                return true;
+            }
+        } catch (SQLException | RuntimeException failed) {
+            LOG.fine(() -> "change feed could not read for a start reason=" + failed.getMessage());
+            return false;
+        } catch (InterruptedException stopping) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            reading.unlock();
+        }
+    }
+
     /** Reads every page after the cursor and publishes it, moving the cursor with each page. */
     private void read(Connection connection) throws SQLException {
         reading.lock();
@@ -201,6 +237,7 @@ public final class ChangeFeed {
             long started = System.nanoTime();
             // Every row this read finds was visible when it began: a wake-up comes at the commit.
             long visibleAt = System.currentTimeMillis();
+            lastReadBeganMillis = visibleAt;
             Page page;
             lastReadHadRows = false;
             do {

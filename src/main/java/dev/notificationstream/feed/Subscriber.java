@@ -79,6 +79,8 @@ public final class Subscriber {
     private boolean unflushed;
     private long blockedSinceNanos;
     private StreamEnd ended;
+    /** A goodbye and its end are queued ({@link #close}): a replay stops at its next page, and going live writes them. */
+    private boolean closeQueued;
     /** What the stream waits for besides its client (its token's expiry); cancelled when it ends. */
     private Future<?> timer;
     /** The start was answered (Hub.opened); read by the hub once the stream has ended. */
@@ -115,10 +117,11 @@ public final class Subscriber {
             this.sink = sink;
             this.replayed = replay.seen();
             this.sent = replay.cursor();
-            return true;
         } finally {
             lock.unlock();
         }
+        wake(); // what came during the replay (pages, a goodbye) goes out now, not with the next heartbeat
+        return true;
     }
 
     /** False when the stream ended first. */
@@ -190,14 +193,14 @@ public final class Subscriber {
     void close(byte[] goodbye, StreamEnd reason) {
         lock.lock();
         try {
-            if (ended != null) {
+            if (ended != null || closeQueued) {
                 return;
             }
+            // Still replaying (or handing its connection over): the goodbye waits for goLive, so
+            // this client too comes back when told, not all at once on its default retry.
             enqueue(goodbye);
             queue.add(new Close(reason));
-            if (sink == null) {
-                end(reason); // still replaying: the replay sees the end and stops
-            }
+            closeQueued = true;
         } finally {
             lock.unlock();
         }
@@ -367,6 +370,16 @@ public final class Subscriber {
         if (closing != null) {
             // Not under our lock: completing may call back into the container, whose threads call us.
             Thread.startVirtualThread(closing::close);
+        }
+    }
+
+    /** Ended, or told to end after what is queued: a replay stops here. */
+    public boolean isEnding() {
+        lock.lock();
+        try {
+            return ended != null || closeQueued;
+        } finally {
+            lock.unlock();
         }
     }
 

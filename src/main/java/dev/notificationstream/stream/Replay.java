@@ -63,7 +63,7 @@ public final class Replay {
                     out.write(format.encode(page).all());
                     out.flush();
                 }
-                if (!page.more() || subscriber.isEnded()) {
+                if (!page.more() || subscriber.isEnding()) {
                     break;
                 }
                 page = store.after(audience, page.next(), PAGE);

@@ -5,7 +5,6 @@ import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
 import jakarta.servlet.http.WebConnection;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.nio.channels.ClosedChannelException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.apache.coyote.http11.upgrade.InternalHttpUpgradeHandler;
@@ -25,28 +24,23 @@ import org.apache.tomcat.util.net.SocketWrapperBase;
  * that one, closing from our own threads closes the streams but not the connection (Tomcat's
  * UpgradeProcessorExternal), so a stream the server ends would leave its client waiting.
  *
- * <p>{@link #init} writes the replay with blocking writes on the container's thread, then the
- * fan-out writes non-blocking as for every stream; Tomcat dispatches a readable socket (the client
+ * <p>The servlet wrote the replay through the response; from {@link #init} on, the fan-out writes
+ * non-blocking as for every stream; Tomcat dispatches a readable socket (the client
  * left: noticed at once) and a writable one (the client took what was pending).
  */
 public final class SocketStream implements InternalHttpUpgradeHandler, Sink {
 
     private SocketWrapperBase<?> socket;
     private Subscriber subscriber;
-    private Replay replay; // until init has run it
-    private long stallMillis;
+    private Subscriber.Replayed replayed; // until init has taken the stream live
 
     /** Tomcat creates it (by reflection) in {@code request.upgrade}. */
     public SocketStream() {}
 
-    /**
-     * What the servlet hands over before it returns; init runs after that on the same thread. A
-     * client that takes nothing of the replay for {@code stallMillis} is let go.
-     */
-    void start(Subscriber subscriber, Replay replay, long stallMillis) {
+    /** What the servlet hands over, once the replay went out through the response; init runs after it returns. */
+    void start(Subscriber subscriber, Subscriber.Replayed replayed) {
         this.subscriber = subscriber;
-        this.replay = replay;
-        this.stallMillis = stallMillis;
+        this.replayed = replayed;
     }
 
     @Override
@@ -60,22 +54,17 @@ public final class SocketStream implements InternalHttpUpgradeHandler, Sink {
 
     @Override
     public void init(WebConnection connection) {
-        // Tomcat binds no web application to an internal handler's calls: the replay reads the database.
+        // Tomcat binds no web application to an internal handler's calls; what goes live may log.
         Thread thread = Thread.currentThread();
         ClassLoader container = thread.getContextClassLoader();
         thread.setContextClassLoader(SocketStream.class.getClassLoader());
         try {
-            // Tomcat set both timeouts to infinite for the upgrade; a blocking write that makes no
-            // progress for this long fails, as Hub.heartbeat judges a live stream that takes nothing.
-            socket.setWriteTimeout(stallMillis);
-            Subscriber.Replayed replayed = replay.writeTo(new BlockingOutput(socket));
-            socket.setWriteTimeout(-1); // live, non-blocking: Subscriber.tick judges a stalled client
-            if (replayed != null) {
-                subscriber.goLive(this, replayed); // false: it ended meanwhile
-            }
-            // Ended: the dispatch that follows init returns CLOSED, and Tomcat closes the connection.
+            // Live writes are non-blocking (Tomcat set the socket's timeouts to infinite for the
+            // upgrade): Subscriber.tick judges a stalled client. False: it ended meanwhile, and the
+            // dispatch that follows init returns CLOSED, so Tomcat closes the connection.
+            subscriber.goLive(this, replayed);
         } finally {
-            replay = null;
+            replayed = null;
             thread.setContextClassLoader(container);
         }
     }
@@ -162,27 +151,4 @@ public final class SocketStream implements InternalHttpUpgradeHandler, Sink {
     @Override
     public void pause() {}
 
-    /** The replay's output: blocking writes, each failing after the socket's write timeout without progress. */
-    private static final class BlockingOutput extends OutputStream {
-        private final SocketWrapperBase<?> socket;
-
-        BlockingOutput(SocketWrapperBase<?> socket) {
-            this.socket = socket;
-        }
-
-        @Override
-        public void write(int b) throws IOException {
-            write(new byte[] {(byte) b}, 0, 1);
-        }
-
-        @Override
-        public void write(byte[] b, int off, int len) throws IOException {
-            socket.write(true, b, off, len);
-        }
-
-        @Override
-        public void flush() throws IOException {
-            socket.flush(true);
-        }
-    }
 }

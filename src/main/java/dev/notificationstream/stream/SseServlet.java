@@ -12,6 +12,7 @@ import dev.notificationstream.db.CursorAheadException;
 import dev.notificationstream.db.NotificationStore;
 import dev.notificationstream.db.Page;
 import dev.notificationstream.feed.Catchup;
+import dev.notificationstream.feed.ChangeFeed;
 import dev.notificationstream.feed.Hub;
 import dev.notificationstream.feed.StreamEnd;
 import dev.notificationstream.feed.Subscriber;
@@ -38,10 +39,11 @@ import java.util.logging.Logger;
  * {@code GET /events}: the user's notifications as Server-Sent Events. The stream subscribes
  * first, then replays from the client's cursor (blocking writes, page by page, at the client's
  * pace), then goes live. A start "now", or from a cursor the ChangeFeed's recent pages cover, replays
- * from those pages with no query ({@link Hub#start}); others read the database; live pages skip the rows the replay sent, so the hand-over loses nothing
- * and repeats nothing. Over HTTP/1.1 the servlet hands the connection over to a
- * {@link SocketStream}, which replays and holds the stream with nothing of the request kept; other
- * streams (HTTP/2) replay here and stay async requests ({@link SseStream}).
+ * from those pages with no query of its own ({@link Hub#start}; a storm of starts shares the feed's
+ * reads); others read the database; live pages skip the rows the replay sent, so the hand-over
+ * loses nothing and repeats nothing. The replay goes out through the response; then over HTTP/1.1 the
+ * servlet hands the connection over to a {@link SocketStream}, which holds the stream with nothing
+ * of the request kept; other streams (HTTP/2) stay async requests ({@link SseStream}).
  */
 public final class SseServlet extends HttpServlet {
 
@@ -50,6 +52,7 @@ public final class SseServlet extends HttpServlet {
     private final Config config;
     private final NotificationStore store;
     private final Hub hub;
+    private final ChangeFeed feed; // null with SSE off
     private final EventFormat format;
     private final StreamLimits limits;
     private final RateLimiter starts;
@@ -59,7 +62,7 @@ public final class SseServlet extends HttpServlet {
     /** Whether HTTP/1.1 streams are handed over: only on the Tomcat whose internals SocketStream uses. */
     private final boolean handOver;
 
-    public SseServlet(Config config, NotificationStore store, Hub hub, EventFormat format, StreamLimits limits,
+    public SseServlet(Config config, NotificationStore store, Hub hub, ChangeFeed feed, EventFormat format, StreamLimits limits,
             RateLimiter starts, Metrics metrics, Rollout rollout, Brake brake) {
         String refused = handOverRefused();
         if (refused != null) {
@@ -69,6 +72,7 @@ public final class SseServlet extends HttpServlet {
         this.config = config;
         this.store = store;
         this.hub = hub;
+        this.feed = feed;
         this.format = format;
         this.limits = limits;
         this.starts = starts;
@@ -161,10 +165,11 @@ public final class SseServlet extends HttpServlet {
             LOG.info(() -> "stream ended user=" + user + " remote=" + address + " reason=" + reason + " from=" + from
                     + " seconds=" + TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - opened));
         };
-        // "Now", or a cursor the ChangeFeed's recent pages cover (extended back to it by one read
-        // shared with a storm of resumes): no query of this start's own.
+        // "Now" (from a feed read that began after the request), or a cursor the ChangeFeed's recent
+        // pages cover (extended back to it): no query of this start's own; a storm of starts shares
+        // those reads.
         Hub.Start recent = start.lastN() == 0 ? hub.start(audience, cursor, requested, onEnd) : null;
-        if (recent == null && start.lastN() == 0 && extend(cursor)) {
+        if (recent == null && start.lastN() == 0 && bringRecentPagesTo(cursor, requested)) {
             recent = hub.start(audience, cursor, requested, onEnd);
         }
         Subscriber subscriber;
@@ -209,8 +214,15 @@ public final class SseServlet extends HttpServlet {
         // Tomcat keeps statistics per upgrade protocol, for good, named after the request's Upgrade
         // header when it has one: a client could add names without end.
         if (handOver && "HTTP/1.1".equals(request.getProtocol()) && request.getHeader("Upgrade") == null) {
-            handOver(request, response, subscriber, replay);
-            return;
+            // No chunking: the body is the event stream until the connection closes. The replay goes
+            // out through the response, so the headers, the hello and a start's first events leave
+            // in one write; then the connection is handed over.
+            response.setHeader("Connection", "close");
+            Subscriber.Replayed replayed = replay.writeTo(response.getOutputStream());
+            if (replayed != null) {
+                handOver(request, subscriber, replayed);
+            }
+            return; // else it ended during the replay: the client resumes from what it got
         }
         // HTTP/2 (its connection carries other streams), HTTP/1.0, an Upgrade header: an async request.
         AsyncContext async = request.startAsync();
@@ -253,35 +265,30 @@ public final class SseServlet extends HttpServlet {
     }
 
     /**
-     * Keeps only the connection: once this servlet returns, Tomcat sends the 200, recycles the
-     * request's processor, request and response, and gives the socket to a {@link SocketStream}.
+     * Keeps only the connection: once this servlet returns, Tomcat recycles the request's
+     * processor, request and response, and gives the socket to a {@link SocketStream}, which
+     * takes the stream live.
      */
-    private void handOver(HttpServletRequest request, HttpServletResponse response, Subscriber subscriber, Replay replay)
-            throws IOException {
-        // No chunking: the body is the event stream until the connection closes.
-        response.setHeader("Connection", "close");
-        SocketStream stream;
+    private static void handOver(HttpServletRequest request, Subscriber subscriber, Subscriber.Replayed replayed) throws IOException {
         try {
-            stream = request.upgrade(SocketStream.class);
+            request.upgrade(SocketStream.class).start(subscriber, replayed);
         } catch (ServletException | RuntimeException failed) {
             subscriber.end(StreamEnd.ERROR);
             throw new IOException("could not hand the stream's connection over", failed);
         }
-        stream.start(subscriber, replay, TimeUnit.SECONDS.toMillis(2L * config.heartbeatSeconds()));
-        response.setStatus(200); // upgrade() set 101
-        try {
-            // Commit the 200 now: a response still uncommitted when the servlet returns gets
-            // "Content-Length: 0" (Tomcat's OutputBuffer.close), and the client would read no body.
-            response.flushBuffer();
-        } catch (IOException gone) {
-            subscriber.end(StreamEnd.CLIENT_GONE); // Tomcat closes the connection: no SocketStream.init
-        }
     }
 
-    /** Extends the ChangeFeed's recent pages back to {@code cursor}; false when they cannot (or on a failure: the start reads alone). */
-    private boolean extend(Cursor cursor) {
+    /**
+     * Makes the ChangeFeed's recent pages cover this start: for "now", a feed read that began after
+     * the request; for a cursor, the pages extended back to it. False when they cannot (or on a
+     * failure: the start reads alone).
+     */
+    private boolean bringRecentPagesTo(Cursor cursor, long requested) {
+        if (cursor == null) {
+            return feed != null && feed.readAfter(requested);
+        }
         try {
-            return cursor != null && hub.extend(cursor, store);
+            return hub.extend(cursor, store);
         } catch (SQLException | RuntimeException failed) {
             LOG.fine(() -> "recent pages not extended cursor=" + cursor + " reason=" + failed.getMessage());
             return false;

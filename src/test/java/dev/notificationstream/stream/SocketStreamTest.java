@@ -133,9 +133,14 @@ class SocketStreamTest {
         assertEquals(0, server.awaitActiveStreams(0, Duration.ofSeconds(3)));
     }
 
+    /**
+     * The replay goes out through the response, on either transport, with the container's blocking
+     * writes: a write that makes no progress for the connector's connectionTimeout (20 s, as
+     * server.xml) fails, and the stream ends; the client resumes from what it got.
+     */
     @Test
-    void a_client_that_stops_reading_during_its_replay_is_let_go_after_two_heartbeats() throws Exception {
-        try (TestServer stalling = TestServer.start("SSE_HEARTBEAT_INTERVAL", "1")) {
+    void a_client_that_stops_reading_during_its_replay_is_let_go_after_the_connection_timeout() throws Exception {
+        try (TestServer stalling = TestServer.start()) {
             String cursor = given().header("Authorization", SseClient.basic("alice")).when().get(stalling.url() + "/api/notifications")
                     .then().statusCode(200).extract().jsonPath().getString("cursor");
             // Far more than the socket buffers hold: the replay's blocking writes stall.
@@ -147,10 +152,9 @@ class SocketStreamTest {
                         + "\r\nLast-Event-ID: " + cursor + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
                 assertEquals(1, stalling.awaitActiveStreams(1, Duration.ofSeconds(5)));
                 long start = System.nanoTime();
-                // No progress for 2 s (two heartbeats): the write times out and the stream ends.
-                assertEquals(0, stalling.awaitActiveStreams(0, Duration.ofSeconds(10)));
+                assertEquals(0, stalling.awaitActiveStreams(0, Duration.ofSeconds(40)));
                 long seconds = (System.nanoTime() - start) / 1_000_000_000;
-                assertTrue(seconds < 8, "let go after " + seconds + " s");
+                assertTrue(seconds >= 15 && seconds < 35, "let go after " + seconds + " s");
             }
         }
     }
@@ -160,6 +164,11 @@ class SocketStreamTest {
         TestServer stopping = TestServer.start("SSE_RETRY_INTERVAL", "4000");
         try (RawStream alice = new RawStream(stopping.tomcat().port(), "alice", "/events")) {
             alice.awaitLive(WAIT);
+            // The replay's end shows on the wire a moment before the connection is handed over; a
+            // stop (the connector pauses first) in that moment closes the connection instead of
+            // handing it over. A live row shows the stream is held.
+            stopping.execute("INSERT INTO notifications (recipient, title) VALUES ('alice', 'live')");
+            alice.readUntil("\"title\":\"live\"", WAIT);
             stopping.stop();
             assertTrue(alice.awaitEnd(Duration.ofSeconds(5)), "closed by the stop");
             assertTrue(alice.body().matches("(?s).*\nretry: [0-9]+\n: server is stopping, come back later\n\n"), alice.body());

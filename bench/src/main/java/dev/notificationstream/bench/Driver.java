@@ -89,6 +89,9 @@ public final class Driver {
         pollSeconds = Integer.parseInt(options.getOrDefault("poll-seconds", "30"));
         missedRows = Integer.parseInt(options.getOrDefault("missed", "5"));
         nativeMemory = options.containsKey("nmt");
+        if (options.containsKey("server-jvm")) { // e.g. --server-jvm="-Xmx2g -XX:+UseG1GC -XX:MaxHeapFreeRatio=30"
+            serverJvm = List.of(options.get("server-jvm").trim().split("\\s+"));
+        }
         // A diagnosis, not a recommendation: is the commit (WAL flush under NOTIFY's lock) the limit?
         asyncCommit = options.getOrDefault("synchronous-commit", "on").equals("off");
         durable = options.containsKey("durable");
@@ -344,6 +347,9 @@ public final class Driver {
             this.port = port;
             List<String> jvm = new ArrayList<>(serverJvm);
             jvm.addAll(jvmOptions);
+            if (nativeMemory) {
+                jvm.add("-XX:NativeMemoryTracking=summary");
+            }
             ProcessBuilder builder;
             if (distribution) {
                 // A CATALINA_BASE made as the run command makes it, with the bench's users and maxConnections raised.
@@ -651,6 +657,9 @@ public final class Driver {
                     Thread.sleep(3000);
                     long heapBase = server.liveHeapBytes(null);
                     long rssBase = sum(server, Proc::rssKib);
+                    if (nativeMemory && server instanceof Server tomcat) {
+                        tomcat.jcmd("VM.native_memory", "baseline");
+                    }
                     int current = 0;
                     long deliveredSoFar = 0;
                     for (int n : ns) {
@@ -663,6 +672,9 @@ public final class Driver {
                         Thread.sleep(3000);
                         long heap = server.liveHeapBytes(n == maxN ? out.resolve("histogram-" + variant + "-" + n + ".txt") : null);
                         long rss = sum(server, Proc::rssKib);
+                        if (nativeMemory && n == maxN && server instanceof Server tomcat) { // where the RSS beyond the live heap goes
+                            Files.writeString(out.resolve("native-memory-" + variant + "-" + n + "-" + run + ".txt"), tomcat.jcmd("VM.native_memory", "summary.diff"));
+                        }
                         long threads = sum(server, Proc::threads);
                         long files = sum(server, Proc::openFiles);
                         // Idle: heartbeats only.
@@ -1483,8 +1495,7 @@ public final class Driver {
             String load = waitForQuiet(run == 1 ? 3 : 1);
             log("== soak run " + run + "/" + runs + ", load average " + load + ": " + users + " streams, " + minutes + " min, "
                     + rate + " rows/s, " + replaceCount + " streams replaced every " + replaceEvery + " s");
-            try (Server server = new Server("soak-" + run, Map.of(),
-                    nativeMemory ? List.of("-XX:NativeMemoryTracking=summary") : List.of());
+            try (Server server = new Server("soak-" + run, Map.of());
                     Connection db = DriverManager.getConnection(jdbcUrl)) {
                 List<Client> clients = startClients(1, "soak-" + run);
                 Client client = clients.get(0);
