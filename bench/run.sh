@@ -12,6 +12,10 @@
 #          --max-instances=3 --instance-n=19000 --instance-rate=500
 #          --broadcasts=5 --idle=20 --heartbeat=10 --poll-interval=10 --poll-seconds=30 --missed=5 --profile-n=10000
 #          --max-minutes=90 --out=docs/benchmarks
+#          --nmt (Native Memory Tracking: hold writes its summary at the largest N, soak at the end)
+#          "--server-jvm=-Xmx2g -XX:+UseG1GC ..." (the server's JVM options instead of those two; on the
+#          distribution they come after setenv.sh's, so they override its G1 settings; serialgc is for
+#          --server=embedded: setenv.sh selects G1)
 # Everything it starts (PostgreSQL on 127.0.0.1:54339, the servers on 127.0.0.1:18080 and up, nginx +
 # Nchan on 127.0.0.1:18090, the load clients) stops when it ends, when the time limit passes, or on Ctrl-C.
 set -euo pipefail

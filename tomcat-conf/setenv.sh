@@ -28,10 +28,16 @@ if [ "$(ulimit -n)" != unlimited ] && [ "$(ulimit -n)" -lt "$want_files" ]; then
   fi
 fi
 
-# Heap: about 100 KiB per open stream (measured, docs/scaling.md) on top of ~200 MiB for Tomcat
-# and the application. A share of the machine or container rather than a fixed size, so the same
-# file fits a 1 GiB container and a 16 GiB VM; with maxConnections=10000 give it at least 2 GiB.
+# Heap: about 5 KiB of live heap per held HTTP/1.1 stream, 35 KiB per async one (HTTP/2),
+# measured (docs/scaling.md), on top of ~200 MiB for Tomcat and the application. A share of the
+# machine or container rather than a fixed size, so the same file fits a 1 GiB container and a
+# 16 GiB VM; with maxConnections=10000 give it at least 1 GiB.
 #   -XX:MaxRAMPercentage=75   the rest is for thread stacks, metaspace, direct buffers, the kernel
+# A storm of stream starts makes hundreds of MiB of garbage, and G1 keeps by default the heap it
+# grew to (up to 70 % of it free after a collection, and never below 1/64 of the machine's memory):
+# for long-lived small streams that is most of the process's memory. Start small and keep at most
+# 30 % free after a collection, so the memory a storm took goes back to the system:
+#   -Xms64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30
 # G1 (the JVM default) with a 100 ms pause goal: heartbeats and events should not stall behind a
 # long collection; most garbage is per-event and dies young. ZGC trades more memory for shorter
 # pauses: try -XX:+UseZGC if pauses show in event latency.
@@ -39,7 +45,7 @@ fi
 #                                 the orchestrator restart it, and every client resumes from its cursor.
 # Tomcat reads ${NAME:-default} in server.xml and context.xml from the environment (then system
 # properties): the settings of a container come from environment variables.
-CATALINA_OPTS="-XX:MaxRAMPercentage=75 \
+CATALINA_OPTS="-XX:MaxRAMPercentage=75 -Xms64m -XX:MinHeapFreeRatio=10 -XX:MaxHeapFreeRatio=30 \
  -XX:+UseG1GC -XX:MaxGCPauseMillis=100 \
  -XX:+ExitOnOutOfMemoryError \
  -Dorg.apache.tomcat.util.digester.PROPERTY_SOURCE=org.apache.tomcat.util.digester.EnvironmentPropertySource \

@@ -5,6 +5,7 @@ import dev.notificationstream.model.Audience;
 import dev.notificationstream.model.Cursor;
 import dev.notificationstream.model.Snapshot;
 import java.sql.Connection;
+import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.Statement;
@@ -18,15 +19,16 @@ import java.util.Set;
  *
  * <p>The table (filled when empty, migrations first), {@code -Dtable=dense} (the default):
  * 10,000,000 rows in 1,000 transactions of 10,000 (a tenth broadcasts, the rest over 5,000
- * users), then 1,500 one-row transactions. {@code -Dtable=sparse}: 10 broadcasts and 20 rows for
- * the role {@code auditors} first, then 10,000,000 rows over 100,000 users (100 each) in 1,000
- * transactions, then 3 rows for {@code newcomer}: where a user's rows are few, a walk of the
- * primary key back to {@code limit} of them is a walk of the table.
+ * users), then 1,500 one-row transactions. {@code -Dtable=skewed}: 20 rows for the role
+ * {@code auditors} first, then 10,000,000 rows in 1,000 transactions, the older half as the dense
+ * table (a tenth for everyone), the newer half all for 10,000 users, then 3 rows for
+ * {@code newcomer}: the planner, seeing a tenth for everyone, expected the newest rows by id to be
+ * found at once, and a user with few rows had the walk of the primary key back to the older half.
  */
 public class CursorReads {
 
     static final int RUNS = Integer.getInteger("runs", 21);
-    static final boolean SPARSE = System.getProperty("table", "dense").equals("sparse");
+    static final boolean SKEWED = System.getProperty("table", "dense").equals("skewed");
 
     /** The read of a user's newest rows before migration V6: one walk of the primary key, newest first, with the audience as a filter. */
     static final String LATEST_BEFORE_V6 = """
@@ -44,12 +46,14 @@ public class CursorReads {
                 if (scalar(statement, "SELECT count(*) FROM pg_tables WHERE tablename = 'notifications'") == 0) {
                     database.migrate(); // else the schema is the one to measure, migrated or not
                 }
-                fill(statement);
+                try (Connection filler = DriverManager.getConnection(url); Statement filling = filler.createStatement()) {
+                    fill(filling); // minutes: no socket timeout, unlike the pool's connections
+                }
                 System.out.println("rows=" + scalar(statement, "SELECT count(*) FROM notifications") + " server=" + scalar(statement, "SHOW server_version_num"));
-                if (SPARSE) {
+                if (SKEWED) {
                     long middle = scalar(statement, "SELECT max(id) / 2 FROM notifications");
-                    newest(store, sql, "user42's newest 100 (100 rows of their own in 10,000,000)", new Audience("user42", Set.of()), Long.MAX_VALUE);
-                    newest(store, sql, "newcomer's newest 100 (3 of their own, 20 for their role, 10 broadcasts, all but theirs the oldest rows)",
+                    newest(store, sql, "user42's newest 100 (1,000 of their own, 500 in the newer half)", new Audience("user42", Set.of()), Long.MAX_VALUE);
+                    newest(store, sql, "newcomer's newest 100 (3 of their own; their role's 20 and everyone's are in the older half)",
                             new Audience("newcomer", Set.of("auditors")), Long.MAX_VALUE);
                     newest(store, sql, "user42's 100 older than the middle of the table (\"Load older\")", new Audience("user42", Set.of()), middle);
                     return;
@@ -78,14 +82,15 @@ public class CursorReads {
         System.out.println("filling the table (a few minutes)");
         statement.execute("SET synchronous_commit = off");
         statement.execute("ALTER TABLE notifications DISABLE TRIGGER USER"); // txid's default is the writing transaction's id all the same
-        if (SPARSE) {
-            statement.execute("INSERT INTO notifications (title) SELECT 'for everyone ' || g FROM generate_series(1, 10) g");
+        if (SKEWED) {
             statement.execute("INSERT INTO notifications (recipient_role, title) SELECT 'auditors', 'for auditors ' || g FROM generate_series(1, 20) g");
+            // The older half as the dense table (a tenth for everyone), the newer half all for users.
             statement.execute("""
                     DO $$ BEGIN
                       FOR t IN 1..1000 LOOP
                         INSERT INTO notifications (recipient, title, body)
-                        SELECT 'user' || (g % 100000), 'bulk ' || g, repeat('x', 100) FROM generate_series(1, 10000) g;
+                        SELECT CASE WHEN t <= 500 AND g % 10 = 0 THEN NULL ELSE 'user' || (g % 10000) END, 'bulk ' || g, repeat('x', 100)
+                        FROM generate_series(1, 10000) g;
                         COMMIT;
                       END LOOP;
                     END $$""");
@@ -135,17 +140,23 @@ public class CursorReads {
         System.out.printf("%n== newest: %s: %d rows, median %.2f ms (min %.2f, max %.2f)%n", name, page.rows().size(),
                 micros[RUNS / 2] / 1000.0, micros[0] / 1000.0, micros[RUNS - 1] / 1000.0);
         System.out.println(store.explainLatest(sql, audience, limit, beforeId));
-        try (PreparedStatement before = sql.prepareStatement(LATEST_BEFORE_V6)) {
+        // Without V6's index, as before it: dropped in a transaction that is rolled back.
+        sql.setAutoCommit(false);
+        try (Statement drop = sql.createStatement(); PreparedStatement before = sql.prepareStatement(LATEST_BEFORE_V6)) {
+            drop.execute("DROP INDEX notifications_everyone_id");
             before.setLong(1, beforeId);
             before.setString(2, audience.user());
             before.setArray(3, sql.createArrayOf("text", audience.roles().toArray()));
             before.setInt(4, limit);
-            System.out.println("-- the same read before V6:");
+            System.out.println("-- the same read before V6 (its query, without its index):");
             try (ResultSet plan = before.executeQuery()) {
                 while (plan.next()) {
                     System.out.println(plan.getString(1));
                 }
             }
+        } finally {
+            sql.rollback();
+            sql.setAutoCommit(true);
         }
     }
 

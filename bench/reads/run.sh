@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # What a read by cursor and a read of the newest rows cost at 10 million rows:
 #   bench/reads/run.sh jdbc:postgresql://127.0.0.1:5432/bench?user=postgres
-#   JAVA_OPTS=-Dtable=sparse bench/reads/run.sh jdbc:postgresql://127.0.0.1:5432/sparse?user=postgres   # few rows per user
+#   JAVA_OPTS=-Dtable=skewed bench/reads/run.sh jdbc:postgresql://127.0.0.1:5432/skewed?user=postgres   # everyone's rows only in the older half
 # (an empty database is migrated and filled first: a few minutes). Results: docs/scaling.md,
 # "What a read costs".
 set -euo pipefail

@@ -40,8 +40,8 @@ public final class EmbeddedTomcat implements AutoCloseable {
             "maxHttpRequestHeaderSize", "8192",  // browsers need >= 4 KiB; a long Last-Event-ID cursor more (BadInputTest)
             "maxHttpResponseHeaderSize", "2048", // our responses' own headers are < 1 KiB
             "maxTrailerSize", "1024",            // allocated up front per connection; SSE requests carry no body
-            "socket.appReadBufSize", "1024",     // a stream's client sends nothing after its request
-            "socket.appWriteBufSize", "2048");   // one event is ~300 bytes; larger writes go through it in turns
+            "socket.appReadBufSize", "512",      // a stream's client sends nothing after its request
+            "socket.appWriteBufSize", "1024");   // one event is ~300 bytes; larger writes go through it in turns
 
     private final Tomcat tomcat;
     private final Context context;
