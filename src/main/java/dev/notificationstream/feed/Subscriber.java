@@ -196,8 +196,8 @@ public final class Subscriber {
             if (ended != null || closeQueued) {
                 return;
             }
-            // Still replaying (or handing its connection over): the goodbye waits for goLive, so
-            // this client too comes back when told, not all at once on its default retry.
+            // After what is queued; a stream still replaying (or being handed over) sends it when
+            // it goes live, so that client too comes back when told, not on its default retry.
             enqueue(goodbye);
             queue.add(new Close(reason));
             closeQueued = true;
